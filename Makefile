@@ -1,0 +1,44 @@
+# Two set-up commands: `make demo` and `make test` (README). Everything else builds on the venv.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test venv bench bench-full soak lint clean schemas golden
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m scsync.demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check scsync tests bench
+
+schemas: $(STAMP)
+	$(BIN)/scsync schema > schemas/scsync.schema.json
+	$(BIN)/python -m scsync.plan.model > schemas/plan.schema.json
+
+golden: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider --update-golden tests
+
+bench: $(STAMP)
+	$(BIN)/python -m bench --sizes 1000,10000
+
+bench-full: $(STAMP)
+	$(BIN)/python -m bench --sizes 1000,10000,50000
+
+soak: $(STAMP)
+	SCSYNC_SOAK_FULL=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_soak.py
+	$(BIN)/python bench/soak.py --cycles 200
+
+clean:
+	rm -rf $(VENV) .scsync build *.egg-info

@@ -1,0 +1,1 @@
+"""Loading and validating the YAML configuration of an account (offline)."""

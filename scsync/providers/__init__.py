@@ -1,0 +1,1 @@
+"""Providers: the platforms scsync reads and writes (``socialconnect``; ``emulator`` in-process)."""
