@@ -14,8 +14,15 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# The demo: a fresh emulated ClaraLines account (examples/platform), the example config planned,
+# applied, and planned again (No changes).
+DEMO := examples/config
 demo: $(STAMP)
-	$(BIN)/python -m scsync.demo
+	rm -rf $(DEMO)/.scsync
+	$(BIN)/scsync validate -C $(DEMO)
+	$(BIN)/scsync plan -C $(DEMO)
+	$(BIN)/scsync apply -C $(DEMO) --auto-approve
+	$(BIN)/scsync plan -C $(DEMO) --detailed-exitcode
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider

@@ -151,6 +151,9 @@ class ProviderError(ScsyncError):
     """Talking to the platform failed."""
 
     retryable = False
+    # True when a write failed in a way that leaves unknown whether it took effect (a create
+    # whose response was lost): the caller must re-read before retrying, never retry blind.
+    ambiguous = False
 
     def __init__(self, message: str, response: ResponseInfo | None = None) -> None:
         super().__init__(message)

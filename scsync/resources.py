@@ -225,6 +225,8 @@ def compare_value(kind: Kind, field_name: str, value: Any) -> Any:
         return False if field_name in FALSE_DEFAULT_FIELDS else None
     if isinstance(value, str):
         text = _SPACE.sub(" ", value).strip()
+        if not text:  # white space alone is unset too, or such a diff would never converge
+            return False if field_name in FALSE_DEFAULT_FIELDS else None
         return text.lower() if field_name in CASELESS_FIELDS else text
     if isinstance(value, list):
         items = [_compare_item(kind, field_name, item) for item in value]

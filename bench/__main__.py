@@ -1,0 +1,118 @@
+"""``python -m bench --sizes 1000,10000``: run every benchmark (validate, emulator, plan, apply)
+in one run and print one table of ratios; ``--doc FILE`` also writes the tables into FILE
+between its ``<!-- bench:begin -->`` and ``<!-- bench:end -->`` markers.
+
+Each bench module is called through its ``run(sizes) -> list[row]``; one without ``run`` is run
+as ``python -m bench.NAME --sizes ...`` and its output is shown as it printed it. A bench that
+fails is reported as a row and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import logging
+import os
+import platform
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench import ROOT, Row, format_table, measure
+
+log = logging.getLogger("bench")
+
+BENCHES = ("validate", "emulator", "plan", "apply")
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+ROW_FIELDS = {f.name for f in dataclasses.fields(Row)}
+
+
+def to_row(name: str, item: Any) -> Row:
+    """Whatever a bench returned as a row (Row, dataclass, mapping, named tuple) as a ``Row``."""
+    if isinstance(item, Row):
+        return item
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        item = dataclasses.asdict(item)
+    elif hasattr(item, "_asdict"):
+        item = item._asdict()
+    if not isinstance(item, dict):
+        return Row(name, None, str(item), 0.0, "", note="unrecognised row")
+    known = {k: v for k, v in item.items() if k in ROW_FIELDS}
+    extra = {k: v for k, v in item.items() if k not in ROW_FIELDS}
+    known.setdefault("bench", name)
+    known.setdefault("size", None)
+    known.setdefault("metric", str(extra.pop("name", "?")))
+    known.setdefault("value", 0.0)
+    known.setdefault("unit", "")
+    if extra:
+        known["note"] = "; ".join(filter(None, [str(known.get("note") or ""),
+                                                ", ".join(f"{k}={v}" for k, v in extra.items())]))
+    return Row(**known)
+
+
+def run_bench(name: str, sizes: Sequence[int]) -> tuple[list[Row], str]:
+    """Rows of one bench, and the raw output of one that printed instead of returning rows."""
+    if not (ROOT / "bench" / f"{name}.py").exists():
+        return [Row(name, None, "not run", 0.0, "", note=f"bench/{name}.py does not exist")], ""
+    try:
+        module = importlib.import_module(f"bench.{name}")
+        if hasattr(module, "run"):
+            return [to_row(name, r) for r in module.run(list(sizes))], ""
+        done = measure([sys.executable, "-m", f"bench.{name}", "--sizes",
+                        ",".join(map(str, sizes))], cwd=ROOT)
+        return [], f"## bench/{name}.py (exit {done.returncode})\n\n{done.stdout}{done.stderr}"
+    except Exception as exc:  # one failing bench must not hide the others' figures
+        log.exception("bench %s failed", name)
+        return [Row(name, None, "failed", 0.0, "", note=f"{type(exc).__name__}: {exc}")], ""
+
+
+def machine() -> str:
+    return (f"Python {platform.python_version()}, {platform.system()} {platform.machine()}, "
+            f"{os.cpu_count()} CPUs")
+
+
+def write_doc(path: Path, body: str) -> None:
+    """Replace the text between the markers of ``path`` (append the block when they are absent)."""
+    block = f"{BEGIN}\n{body.rstrip()}\n{END}"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if BEGIN in text and END in text:
+        head, _, rest = text.partition(BEGIN)
+        _, _, tail = rest.partition(END)
+        text = head + block + tail
+    else:
+        text = (text.rstrip() + "\n\n" if text else "") + block + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated object counts")
+    parser.add_argument("--only", default=",".join(BENCHES), help="benches to run")
+    parser.add_argument("--doc", type=Path, help="write the tables into this Markdown file")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    started = time.perf_counter()
+    rows: list[Row] = []
+    raw: list[str] = []
+    for name in [b.strip() for b in args.only.split(",") if b.strip()]:
+        log.info("== bench %s at %s", name, ", ".join(f"{s:,}" for s in sizes))
+        found, text = run_bench(name, sizes)
+        rows += found
+        raw += [text] if text else []
+    elapsed = time.perf_counter() - started
+    heading = (f"Run of `python -m bench --sizes {args.sizes}` on {machine()}, "
+               f"{elapsed:,.0f} s in all.")
+    print(heading + "\n\n" + format_table(rows) + ("\n\n" + "\n\n".join(raw) if raw else ""))
+    if args.doc:
+        write_doc(args.doc, heading + "\n\n" + format_table(rows, markdown=True)
+                  + ("\n\n" + "\n\n".join(raw) if raw else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

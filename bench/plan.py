@@ -1,0 +1,286 @@
+"""The plan benchmark: ``scsync plan`` against an emulator out of process, only the client
+measured, beside baselines measured in the same run (``bench.baselines``).
+
+Per size: read calls against one GET per object; plan time against the naive path (ruamel
+round-trip + one DeepDiff; 1,000 and 10,000 only) and against octoDNS planning as many DNS
+records; a re-plan with unchanged files; the plan's peak memory. ``python -m bench.plan --sizes
+1000,10000`` prints the table with an in-process breakdown (load, read, diff).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import OUT, ROOT, Measured, Row, format_table, measure, ratio
+from bench.baselines import run_naive, run_octodns
+from bench.gen import TOKEN_ENV, Generated, generate, write_settings
+
+log = logging.getLogger(__name__)
+
+SCSYNC = ROOT / ".venv" / "bin" / "scsync"
+NAIVE_MAX = 10_000  # the naive side takes minutes beyond this
+RATE_LIMIT = "100000/3600"
+BENCH = "plan"
+
+
+@dataclass
+class Server:
+    """A running ``scsync emulator serve`` (a subprocess this bench started)."""
+
+    proc: subprocess.Popen[str]
+    base_url: str
+    token: str
+
+
+@contextmanager
+def emulator(db: Path, fixture: Path) -> Iterator[Server]:
+    """Serve the emulator on a loopback port, seeded from ``fixture``; stopped on exit."""
+    for stale in db.parent.glob(db.name + "*"):
+        stale.unlink()
+    cmd = serve_command(db, fixture)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        found: dict[str, str] = {}
+        while len(found) < 2:
+            line = proc.stdout.readline() if proc.stdout else ""
+            if not line:
+                raise RuntimeError(f"the emulator exited ({proc.poll()}) before printing its URL")
+            key, sep, value = line.partition(":")
+            if sep and key.strip() in ("base_url", "token"):
+                found[key.strip()] = value.strip()
+        yield Server(proc, found["base_url"], found["token"])
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# Used only while the CLI lacks ``emulator serve``: the same server, started from Python.
+_SERVE = """
+import sys
+from scsync.emulator.emulator import open_emulator
+from scsync.emulator.server import base_url, make
+emu = open_emulator(sys.argv[1], fixture=sys.argv[2], rate_limit=(100000, 3600))
+server = make(emu)
+print("base_url:", base_url(server), flush=True)
+print("token:", emu.first_token(), flush=True)
+server.serve_forever()
+"""
+
+
+def serve_command(db: Path, fixture: Path) -> list[str]:
+    """``scsync emulator serve`` on port 0, or its Python equivalent while the CLI lacks it."""
+    probe = subprocess.run([str(SCSYNC), "emulator", "serve", "--help"], capture_output=True,
+                           check=False)
+    if probe.returncode == 0:
+        return [str(SCSYNC), "emulator", "serve", "--db", str(db), "--fixture", str(fixture),
+                "--port", "0", "--rate-limit", RATE_LIMIT]
+    log.warning("scsync emulator serve is not available yet: serving from Python")
+    return [sys.executable, "-c", _SERVE, str(db), str(fixture)]
+
+
+def emulator_reads(base_url: str, *, clear: bool = False) -> int:
+    """GETs the emulator served to clients since the log was last cleared (controls excluded)."""
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        calls = client.get("/_emulator/calls").raise_for_status().json()
+        if clear:
+            client.delete("/_emulator/calls").raise_for_status()
+    calls = calls.get("response", calls) if isinstance(calls, dict) else calls
+    return sum(1 for c in calls if c.get("method") == "GET"
+               and not str(c.get("path", "")).startswith("/_emulator"))
+
+
+def plan_env(token: str) -> dict[str, str]:
+    return {**os.environ, TOKEN_ENV: token, "NO_COLOR": "1"}
+
+
+def scsync_plan(config_dir: Path, server: Server) -> tuple[Measured, dict[str, Any]]:
+    """One ``scsync plan -C DIR --format json`` run, measured; the plan JSON ({} if none)."""
+    measured = measure([str(SCSYNC), "plan", "-C", str(config_dir), "--format", "json"],
+                       env=plan_env(server.token), cwd=config_dir)
+    if measured.returncode != 0:
+        log.warning("scsync plan exited %d: %s", measured.returncode, measured.stderr[-2000:])
+        return measured, {}
+    try:
+        return measured, json.loads(measured.stdout)
+    except json.JSONDecodeError:
+        log.warning("scsync plan printed no JSON: %s", measured.stdout[:500])
+        return measured, {}
+
+
+def phases(config_dir: Path, server: Server) -> dict[str, Any]:
+    """The plan's phases timed in one fresh process (``python -m bench.plan --phases-of DIR``)."""
+    measured = measure([sys.executable, "-m", "bench.plan", "--phases-of", str(config_dir)],
+                       env={**plan_env(server.token), "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+    if measured.returncode != 0:
+        log.warning("phases failed: %s", measured.stderr[-2000:])
+        return {}
+    return {**json.loads(measured.stdout.strip().splitlines()[-1]),
+            "peak_rss_mb": measured.peak_rss_mb}
+
+
+def _phases_main(config_dir: Path) -> None:
+    """Load, read, diff in this process, each phase timed with ``perf_counter``."""
+    import time
+    from datetime import UTC, datetime
+
+    from scsync.config import load_config
+    from scsync.config.secrets import resolve
+    from scsync.plan.options import PlanOptions
+    from scsync.plan.planner import make_plan
+    from scsync.providers.factory import build_provider
+
+    marks = [time.perf_counter()]
+    config = load_config(config_dir)
+    marks.append(time.perf_counter())
+    settings = config.settings.provider.model_dump()
+    settings["token"] = resolve(settings["token"], os.environ)
+    provider = build_provider(settings, base_dir=config_dir)
+    live = provider.read()
+    marks.append(time.perf_counter())
+    options = PlanOptions(ownership=config.settings.ownership.model_dump(),
+                          config_digest=config.digest())
+    plan = make_plan(config.desired, live, provider, options, now=datetime.now(UTC))
+    marks.append(time.perf_counter())
+    print(json.dumps({"load_s": marks[1] - marks[0], "read_s": marks[2] - marks[1],
+                      "diff_s": marks[3] - marks[2], "reads": live.reads,
+                      "changes": len(plan.changes)}))
+
+
+# ----------------------------------------------------------------------------- one size
+
+def bench_size(n: int, *, out: Path = OUT, with_phases: bool = False) -> list[Row]:
+    """Every figure of the plan benchmark at N objects."""
+    work = out / f"plan-{n}"
+    gen = generate(n, work)
+    rows: list[Row] = []
+    octo = run_octodns(n, work / "octodns")
+    with emulator(work / "platform.db", gen.fixture) as server:
+        write_settings(gen.config_dir, server.base_url)
+        emulator_reads(server.base_url, clear=True)
+        first, plan = scsync_plan(gen.config_dir, server)
+        served = emulator_reads(server.base_url, clear=True)
+        second, _ = scsync_plan(gen.config_dir, server)
+        rows += _read_rows(n, gen, plan, served, first)
+        ok = bool(plan)
+        rows += _time_rows(n, first, second, octo, ok=ok)
+        if n <= NAIVE_MAX:
+            naive = run_naive(gen.config_dir, server.base_url, server.token)
+            rows += _naive_rows(n, first, naive, ok=ok)
+        if with_phases:
+            rows += _phase_rows(n, phases(gen.config_dir, server))
+    rows.append(_memory_row(n, first, octo, ok=bool(plan)))
+    return rows
+
+
+def _read_rows(n: int, gen: Generated, plan: dict[str, Any], served: int,
+               first: Measured) -> list[Row]:
+    reads = plan.get("reads")
+    summary = plan.get("summary") or {}
+    expected = f"expected +{gen.created} ~{gen.changed}"
+    note = (f"plan: +{summary.get('add')} ~{summary.get('change')} -{summary.get('destroy')} "
+            f"({expected}); emulator served {served} GETs" if plan
+            else f"no plan (exit {first.returncode}); {expected}")
+    return [Row(BENCH, n, "read calls", float(reads if reads is not None else served), "calls",
+                baseline=float(n), baseline_name="one GET per object",
+                ratio=ratio(n, reads or served or None),
+                target=f"about {n // 200} + a handful",
+                met=None if reads is None else reads <= n / 200 + 15, note=note)]
+
+
+def _met(ok: bool, passed: bool) -> bool | None:
+    """None when scsync's side did not produce a plan (no figure to judge)."""
+    return passed if ok else None
+
+
+def _failed(ok: bool, measured: Measured) -> str:
+    return "" if ok else f"scsync plan failed (exit {measured.returncode})"
+
+
+def _time_rows(n: int, first: Measured, second: Measured, octo: Measured, *,
+               ok: bool) -> list[Row]:
+    octo_note = "" if octo.returncode == 0 else f"octodns-sync exit {octo.returncode}"
+    return [
+        Row(BENCH, n, "plan time vs octoDNS", first.wall_s, "s", baseline=octo.wall_s,
+            baseline_name=f"octoDNS, {n:,} records", ratio=ratio(octo.wall_s, first.wall_s),
+            target="<= 0.5x octoDNS (ratio >= 2)", met=_met(ok, first.wall_s <= octo.wall_s / 2),
+            note=_failed(ok, first) or octo_note),
+        Row(BENCH, n, "re-plan, files unchanged", second.wall_s, "s", baseline=first.wall_s,
+            baseline_name="first plan", ratio=ratio(first.wall_s, second.wall_s),
+            target="< 1 s" if n == 10_000 else "",
+            met=_met(ok, second.wall_s < 1.0) if n == 10_000 else None,
+            note=_failed(ok, second)),
+    ]
+
+
+def _naive_rows(n: int, first: Measured, naive: Measured, *, ok: bool) -> list[Row]:
+    detail = ""
+    if naive.returncode == 0:
+        d = json.loads(naive.stdout.strip().splitlines()[-1])
+        detail = (f"naive: ruamel {d['load_s']:.1f} s, reads {d['read_s']:.1f} s, "
+                  f"DeepDiff {d['diff_s']:.1f} s ({d['diff_items']} items)")
+    else:
+        detail = f"naive exit {naive.returncode}: {naive.stderr[-300:]}"
+    return [Row(BENCH, n, "plan time vs naive", first.wall_s, "s", baseline=naive.wall_s,
+                baseline_name="ruamel + one DeepDiff", ratio=ratio(naive.wall_s, first.wall_s),
+                target=">= 10x faster",
+                met=_met(ok, naive.wall_s >= 10 * first.wall_s),
+                note=_failed(ok, first) or detail)]
+
+
+def _phase_rows(n: int, found: dict[str, Any]) -> list[Row]:
+    if not found:
+        return []
+    return [Row(BENCH, n, f"phase: {name}", float(found[f"{name}_s"]), "s",
+                note=f"in one process; reads {found['reads']}" if name == "read" else "")
+            for name in ("load", "read", "diff")]
+
+
+def _memory_row(n: int, first: Measured, octo: Measured, *, ok: bool) -> Row:
+    return Row(BENCH, n, "peak memory", first.peak_rss_mb, "MB", baseline=octo.peak_rss_mb,
+               baseline_name="octoDNS", ratio=ratio(octo.peak_rss_mb, first.peak_rss_mb),
+               target="< 500 MB at 50,000" if n == 50_000 else "",
+               met=_met(ok, first.peak_rss_mb < 500) if n == 50_000 else None,
+               note=_failed(ok, first))
+
+
+def run(sizes: Sequence[int], *, with_phases: bool = True) -> list[Row]:
+    """The plan benchmark at every size (the interface ``python -m bench`` calls)."""
+    rows: list[Row] = []
+    for n in sizes:
+        log.info("plan bench: %d objects", n)
+        rows += bench_size(n, with_phases=with_phases)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--no-phases", action="store_true", help="skip the in-process breakdown")
+    parser.add_argument("--phases-of", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.phases_of:
+        _phases_main(args.phases_of)
+        return
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    rows = run([int(s) for s in args.sizes.split(",")], with_phases=not args.no_phases)
+    print(format_table(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""Validated models -> desired ``Resource``s with exactly the field shapes of
+``scsync.resources``: profiles and users carry only the fields config manages (absent means
+unmanaged; explicit null/[] kept as None/[]), topics and groups carry every field.
+
+Each resource keeps the locations later checks need (the object, its fields, flow references,
+stream profiles, group members) and nothing of the parse tree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from scsync.config.model_common import Strict
+from scsync.config.model_objects import ProfileGroup, Topic, User
+from scsync.config.source import Source
+from scsync.config.yamlfast import Path_
+from scsync.errors import Location
+from scsync.resources import Kind, Resource
+
+_FLOW_LISTS = ("quick_replies", "quick_replies_on_every_message", "ice_breakers",
+               "persistent_menu")
+_FLOW_FIELDS = ("get_started", "send_flow_on_start")
+_LINKS = ("twitter", "facebook", "linkedin", "instagram")
+
+
+def plain(value: Any) -> Any:
+    """A model value as plain JSON-ready data."""
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def _profile_fields(obj: Strict) -> dict[str, Any]:
+    given = obj.model_fields_set
+    return {name: plain(getattr(obj, name)) for name in type(obj).model_fields
+            if name in given and name not in obj.not_settings}
+
+
+def _topic_fields(name: str, obj: Topic) -> dict[str, Any]:
+    streams = [{"profile": s.profile, "authorized": s.authorized} for s in obj.streams]
+    return {"name": name, "searchkeywords": obj.searchkeywords, "streams": streams}
+
+
+def _group_fields(name: str, obj: ProfileGroup) -> dict[str, Any]:
+    return {"name": name, "color": obj.color, "profiles": list(obj.profiles),
+            "groups": list(obj.groups)}
+
+
+def _user_fields(obj: User) -> dict[str, Any]:
+    if "social_links" not in obj.model_fields_set:
+        return {}
+    links = obj.social_links
+    if links is None:
+        return {f"social_links.{link}": None for link in _LINKS}
+    return {f"social_links.{link}": getattr(links, link) for link in _LINKS
+            if link in links.model_fields_set}
+
+
+def fields_of(kind: Kind, name: str, obj: Strict) -> dict[str, Any]:
+    """The resource fields of a validated object."""
+    if isinstance(obj, Topic):
+        return _topic_fields(name, obj)
+    if isinstance(obj, ProfileGroup):
+        return _group_fields(name, obj)
+    if isinstance(obj, User):
+        return _user_fields(obj)
+    return _profile_fields(obj)
+
+
+def _ignored(kind: Kind, obj: Strict) -> frozenset[str]:
+    lifecycle = getattr(obj, "lifecycle", None)
+    if lifecycle is None:
+        return frozenset()
+    names = set(lifecycle.ignore_changes)
+    if kind is Kind.USER and "social_links" in names:
+        names.discard("social_links")
+        names.update(f"social_links.{link}" for link in _LINKS)
+    return frozenset(names)
+
+
+def _locations(kind: Kind, fields: dict[str, Any], source: Source,
+               base: Path_) -> dict[str, Location]:
+    found = {"": source.location(base, at_key=True)}
+    for field, value in fields.items():
+        if field == "name" and kind is not Kind.PROFILE:
+            continue  # the object's key is its name
+        path = (*base, *field.split(".")) if field.startswith("social_links.") else (*base, field)
+        found[field] = source.location(path)
+        if field in _FLOW_FIELDS:
+            continue
+        if isinstance(value, list) and field in (*_FLOW_LISTS, "streams", "profiles", "groups"):
+            for index in range(len(value)):
+                suffix = ".flow" if field in _FLOW_LISTS else ""
+                found[f"{field}[{index}]{suffix}"] = source.location(
+                    (*base, field, index, *(("flow",) if suffix else ())))
+    return found
+
+
+def build(kind: Kind, name: str, obj: Strict, source: Source, base: Path_) -> Resource:
+    """The desired resource of a validated object found at ``base`` in ``source``."""
+    fields = fields_of(kind, name, obj)
+    previous = tuple(getattr(obj, "previous_names", ()))
+    locations = _locations(kind, fields, source, base)
+    for index in range(len(previous)):
+        locations[f"previous_names[{index}]"] = source.location((*base, "previous_names", index))
+    return Resource(kind=kind, name=name, fields=fields, ignore_changes=_ignored(kind, obj),
+                    previous_names=previous, locations=locations)

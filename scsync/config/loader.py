@@ -1,0 +1,235 @@
+"""Loading an account's config directory: find the files, render templates, parse YAML with a
+source map, validate every object, and merge the objects into one desired state.
+
+Every problem in every file is collected; ``load_config`` raises one ``ConfigError`` with all of
+them (sorted by place), or returns a ``Config``. Parse trees are dropped file by file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from scsync.config.checks import duplicate, group_cycles, previous_name_clashes, too_many_groups
+from scsync.config.config import Config
+from scsync.config.desired import build
+from scsync.config.diagnose import problems_of, suggest
+from scsync.config.model_settings import SETTINGS_KEYS, Settings
+from scsync.config.source import Source
+from scsync.config.templates import TemplateProblem, render
+from scsync.config.validate import validate_object
+from scsync.config.yamlfast import YamlProblem, gc_paused, load
+from scsync.errors import ConfigError, Location, Problem
+from scsync.resources import Kind, Resource, ResourceKey, address
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILE = "scsync.yaml"
+SECTIONS: dict[str, Kind] = {kind.config_section: kind for kind in Kind}
+_SUFFIXES = (".yaml", ".yml", ".yaml.j2")
+_UNQUOTED_COLOUR = re.compile(r"^\s*(?:-\s+)?[\"']?color[\"']?\s*:\s*(#[0-9A-Za-z]*)")
+
+
+def discover(root: Path) -> list[Path]:
+    """Config files under ``root``: skips dot-directories and directories of other accounts."""
+    found: list[Path] = []
+    for current, dirs, files in os.walk(root):
+        here = Path(current)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not (here / d / SETTINGS_FILE).exists())
+        found.extend(here / f for f in sorted(files) if f.endswith(_SUFFIXES))
+    return found
+
+
+def read_text(path: Path, shown: str) -> str | Problem:
+    """The file's text, or the problem of a file that is not UTF-8 or is empty."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - raw.rfind(b"\n", 0, exc.start)
+        return Problem(f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02X}); save it as "
+                       "UTF-8", Location(shown, line, col))
+    if not text.strip():
+        return Problem("the file is empty; add settings or remove it", Location(shown, 1, 1))
+    return text
+
+
+def parse(text: str, source: Source) -> Any:
+    """The file's data (positions kept in ``source``), or a Problem."""
+    try:
+        loaded = load(text)
+    except YamlProblem as exc:
+        return source.at(exc.message, exc.line, exc.col)
+    if loaded.data is None:
+        return source.at("the file holds no settings (only comments); add settings or remove it",
+                         1, 1)
+    source.positions = loaded.positions
+    return loaded.data
+
+
+class _Loading:
+    """The state of one load: problems so far and the desired state being merged."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Problem] = []
+        self.desired: dict[ResourceKey, Resource] = {}
+        self.settings_data: dict[str, Any] = {}
+        self.settings_source: Source | None = None
+
+    def read(self, path: Path, variables: dict[str, Any] | None) -> tuple[Any, Source] | None:
+        shown = path.relative_to(self.root).as_posix()
+        text = read_text(path, shown)
+        if isinstance(text, Problem):
+            self.problems.append(text)
+            return None
+        source = Source(shown, template=path.name.endswith(".j2"))
+        if source.template:
+            try:
+                text = render(text, shown, variables or {})
+            except TemplateProblem as exc:
+                self.problems.append(Problem(exc.message, Location(shown, exc.line, 1)))
+                return None
+        source.lines = text.splitlines()
+        data = parse(text, source)
+        if isinstance(data, Problem):
+            self.problems.append(data)
+            return None
+        return data, source
+
+    def document(self, data: Any, source: Source, *, settings: bool) -> None:
+        if not isinstance(data, dict):
+            self.problems.append(source.problem(
+                "expected a mapping of sections (profiles, topics, profile_groups, users)", ()))
+            return
+        for key, value in data.items():
+            if key in SECTIONS:
+                self.section(SECTIONS[key], value, source)
+            elif key in SETTINGS_KEYS and settings:
+                self.settings_data[key] = value
+            elif key in SETTINGS_KEYS:
+                self.problems.append(source.problem(f"{key} belongs in scsync.yaml", (key,),
+                                                    at_key=True))
+            else:
+                choices = [*SECTIONS, *(SETTINGS_KEYS if settings else ())]
+                self.problems.append(source.problem(
+                    f'unknown top-level key "{key}"{suggest(str(key), choices)}', (key,),
+                    at_key=True))
+
+    def section(self, kind: Kind, value: Any, source: Source) -> None:
+        if value is None:
+            return
+        if not isinstance(value, dict):
+            self.problems.append(source.problem(
+                f"{kind.config_section} must be a mapping of NAME: settings", (kind.config_section,)))
+            return
+        for name, data in value.items():
+            self.object(kind, str(name), data, source)
+
+    def object(self, kind: Kind, name: str, data: Any, source: Source) -> None:
+        base = (kind.config_section, name)
+        if isinstance(data, dict) and "color" in data and data["color"] is None:
+            self.unquoted_colour(kind, name, source, base)
+        obj, problems = validate_object(kind, name, data, source, base)
+        self.problems.extend(problems)
+        if obj is None:
+            return
+        resource = build(kind, name, obj, source, base)
+        existing = self.desired.get(resource.key)
+        if existing is not None:
+            self.problems.append(duplicate(existing, resource))
+        else:
+            self.desired[resource.key] = resource
+
+    def unquoted_colour(self, kind: Kind, name: str, source: Source, base: tuple[Any, ...]) -> None:
+        line = source.positions[(*base, "color")][0]
+        match = _UNQUOTED_COLOUR.match(source.raw_line(line))
+        if match and match.group(1):
+            colour = match.group(1)
+            self.problems.append(Problem(
+                f'quote the colour: write color: "{colour}" (unquoted, # starts a YAML comment '
+                "and the colour is lost)", Location(source.path, line, match.start(1) + 1),
+                address(kind, name), "color"))
+
+    def cross_checks(self) -> None:
+        groups = [r for r in self.desired.values() if r.kind is Kind.PROFILE_GROUP]
+        self.problems.extend(too_many_groups(groups))
+        self.problems.extend(group_cycles({g.name: g for g in groups}))
+        named = [r for r in self.desired.values() if r.previous_names or r.kind in (
+            Kind.TOPIC, Kind.PROFILE_GROUP)]
+        self.problems.extend(previous_name_clashes(named))
+
+
+def _settings(loading: _Loading) -> Settings | None:
+    source = loading.settings_source
+    if source is None:
+        return None
+    try:
+        settings = Settings.model_validate(loading.settings_data)
+    except ValidationError as exc:
+        loading.problems.extend(problems_of(exc, Settings, source, (), ""))
+        return None
+    loading.problems.extend(source.problem(message, tuple(path.split(".")), field=path)
+                            for path, message in settings.problems())
+    return settings
+
+
+def _variables(loading: _Loading, settings: Settings | None,
+               var_files: Sequence[Path]) -> dict[str, Any]:
+    raw = loading.settings_data.get("vars")
+    variables = dict(settings.vars if settings else raw if isinstance(raw, dict) else {})
+    for path in var_files:
+        text = read_text(path, str(path))
+        data = parse(text, Source(str(path))) if isinstance(text, str) else text
+        if isinstance(data, Problem):
+            loading.problems.append(data)
+        elif not isinstance(data, dict):
+            loading.problems.append(Problem("a var file must be a mapping of NAME: value",
+                                            Location(str(path), 1, 1)))
+        else:
+            variables.update(data)
+    return variables
+
+
+def _load_settings(loading: _Loading, root: Path) -> None:
+    path = root / SETTINGS_FILE
+    if not path.is_file():
+        raise ConfigError([Problem(f"no {SETTINGS_FILE} in {root}; every account directory "
+                                   "needs one (with scsync: 1 and a provider)")])
+    read = loading.read(path, None)
+    if read is not None:
+        loading.settings_source = read[1]
+        loading.document(read[0], read[1], settings=True)
+
+
+def load_config(root: Path, *, var_files: Sequence[Path] = ()) -> Config:
+    """The validated config of the account in ``root``; raises ``ConfigError`` with every problem."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ConfigError([Problem(f"{root} is not a directory")])
+    loading = _Loading(root)
+    with gc_paused():
+        _load_settings(loading, root)
+        settings = _settings(loading)
+        variables = _variables(loading, settings, var_files)
+        for path in discover(root):
+            if path.parent == root and path.name == SETTINGS_FILE:
+                continue
+            read = loading.read(path, variables)
+            if read is not None:
+                loading.document(read[0], read[1], settings=False)
+        loading.cross_checks()
+    errors = [p for p in loading.problems if not p.warning]
+    if errors or settings is None:
+        raise ConfigError(loading.problems)
+    log.debug("loaded %d objects from %s", len(loading.desired), root)
+    warnings = sorted((p for p in loading.problems if p.warning), key=Problem.sort_key)
+    return Config(root=root, settings=settings, desired=loading.desired, warnings=warnings)

@@ -1,0 +1,197 @@
+"""Profile Manager settings, one model per network (domain.md, "Profile Manager settings").
+
+Every field is optional and absent means unmanaged; an explicit ``null`` or ``[]`` clears the
+setting. Limits live in ``Field`` constraints (so the JSON Schema shows them); rules between
+fields live in ``problems()``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
+from scsync.config.model_common import (
+    Colour,
+    CustomProfile,
+    Email,
+    FlowButton,
+    FlowName,
+    IceBreaker,
+    Lifecycle,
+    Strict,
+    Text,
+    Url,
+    fail,
+)
+
+TCO_LENGTH = 23
+BIO_LIMIT = 160
+_BIO_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+VERTICALS = ("AUTO", "BEAUTY", "APPAREL", "EDU", "ENTERTAIN", "EVENT_PLAN", "FINANCE", "GROCERY",
+             "GOVT", "HOTEL", "HEALTH", "NONPROFIT", "PROF_SERVICES", "RETAIL", "TRAVEL",
+             "RESTAURANT", "OTHER")
+
+
+def bio_length(bio: str) -> int:
+    """The length Twitter counts: code points, every URL counted as a t.co link (23)."""
+    urls = _BIO_URL.findall(bio)
+    return len(_BIO_URL.sub("", bio)) + TCO_LENGTH * len(urls)
+
+
+def _bio(value: str) -> str:
+    length = bio_length(value)
+    if length > BIO_LIMIT:
+        raise fail(f"bio is {length} characters; Twitter allows {BIO_LIMIT}")
+    return value
+
+
+def _vertical(value: object) -> object:
+    if isinstance(value, str) and value.upper() not in VERTICALS:
+        raise fail(f'"{value}" is not a WhatsApp Business vertical; use one of '
+                   f'{", ".join(VERTICALS)}')
+    return value
+
+
+def _jpeg(value: str) -> str:
+    if not value.lower().split("?")[0].endswith((".jpg", ".jpeg")):
+        raise fail("the WhatsApp avatar must be a .jpg or .jpeg image URL")
+    return value
+
+
+Bio = Annotated[str, AfterValidator(_bio)]
+Vertical = Annotated[str, BeforeValidator(_vertical)]
+AvatarJpeg = Annotated[Url, AfterValidator(_jpeg)]
+
+
+class ProfileBase(Strict):
+    """Settings every network's profile has."""
+
+    network_title: ClassVar[str] = ""
+    color: Colour | None = None
+    """The in-app profile colour, a quoted hex colour such as "#6A1B9A"."""
+    lifecycle: Lifecycle | None = None
+    """Fields scsync leaves alone on this profile."""
+
+
+class TwitterProfile(ProfileBase):
+    """Profile Manager settings of a Twitter profile (``twitter/SCREEN_NAME``)."""
+
+    network_title: ClassVar[str] = "Twitter"
+    name: Text | None = None
+    """The display name."""
+    url: Url | None = None
+    """The website shown on the profile."""
+    location: Text | None = None
+    """The location shown on the profile."""
+    bio: Bio | None = None
+    """At most 160 characters, every URL counted as a 23-character t.co link."""
+    privacy_policy_url: Url | None = None
+    """Required to use custom profiles and the NPS/CSAT features."""
+    welcome_message: Text | None = None
+    """Shown to a customer who direct-messages the profile; quick replies need one."""
+    quick_replies: Annotated[list[FlowButton], Field(max_length=5)] | None = None
+    """At most 5 buttons offered with the welcome message, each a label and a flow."""
+    quick_replies_on_every_message: list[FlowButton] | None = None
+    """Quick replies attached to every outgoing message."""
+    custom_profiles: list[CustomProfile] | None = None
+    """Per-agent name and avatar; needs accept_custom_profile_terms and privacy_policy_url."""
+    accept_custom_profile_terms: bool | None = None
+    """Accept the custom-profile terms (required to create custom profiles)."""
+
+    def problems(self) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        if self.quick_replies and not self.welcome_message:
+            found.append(("quick_replies", "quick replies need a welcome message; set "
+                          "welcome_message on this profile in config"))
+        if self.custom_profiles:
+            if self.accept_custom_profile_terms is not True:
+                found.append(("custom_profiles", "custom profiles need the custom-profile terms "
+                              "accepted; add accept_custom_profile_terms: true"))
+            if not self.privacy_policy_url:
+                found.append(("custom_profiles", "custom profiles need a privacy policy; set "
+                              "privacy_policy_url on this profile"))
+        return found
+
+
+class FacebookProfile(ProfileBase):
+    """Profile Manager settings of a Facebook page (``facebook/USERNAME`` or numeric page id)."""
+
+    network_title: ClassVar[str] = "Facebook"
+    privacy_policy_url: Url | None = None
+    """The page's privacy policy URL."""
+    greeting_text: Text | None = None
+    """The Messenger greeting shown before a conversation starts."""
+    ice_breakers: Annotated[list[IceBreaker], Field(max_length=6)] | None = None
+    """At most 6 questions, each starting a flow; cannot be combined with get_started."""
+    get_started: FlowName | None = None
+    """The flow started by the Get Started button."""
+    persistent_menu: Annotated[list[FlowButton], Field(max_length=3)] | None = None
+    """At most 3 menu buttons, each a label and a flow."""
+    case_creation_rules: bool | None = None
+    """Automatic case creation (sends a flow on every new case)."""
+
+    def problems(self) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        if self.ice_breakers and self.get_started:
+            found.append(("get_started", "ice breakers override Get Started; set either "
+                          "ice_breakers or get_started, not both"))
+        if self.case_creation_rules:
+            for name in ("ice_breakers", "get_started", "persistent_menu"):
+                if getattr(self, name):
+                    found.append((name, f"{name} cannot be combined with case_creation_rules: "
+                                  "true (case creation sends a flow on every new case)"))
+        return found
+
+
+class InstagramProfile(ProfileBase):
+    """Profile Manager settings of an Instagram profile (``instagram/USERNAME``)."""
+
+    network_title: ClassVar[str] = "Instagram"
+    ice_breakers: Annotated[list[IceBreaker], Field(max_length=4)] | None = None
+    """At most 4 questions, each starting a flow."""
+
+
+class WhatsappProfile(ProfileBase):
+    """Profile Manager settings of a WhatsApp number (``whatsapp/DIGITS``, E.164 without +)."""
+
+    network_title: ClassVar[str] = "WhatsApp"
+    about: Text | None = None
+    """The About text."""
+    avatar_url: AvatarJpeg | None = None
+    """A .jpg or .jpeg image URL (640x640, at most 63 KB recommended)."""
+    address: Annotated[Text, Field(max_length=256)]
+    """Required: the business address, at most 256 characters."""
+    description: Annotated[Text, Field(max_length=256)]
+    """Required: the business description, at most 256 characters."""
+    email: Annotated[Email, Field(max_length=128)] | None = None
+    """The business e-mail address, at most 128 characters."""
+    vertical: Vertical
+    """Required: the WhatsApp Business industry code (AUTO, TRAVEL, ...; any letter case)."""
+    websites: Annotated[list[Annotated[Url, Field(max_length=256)]], Field(max_length=2)] | None = None
+    """At most 2 website URLs of at most 256 characters each."""
+
+
+class LivechatProfile(ProfileBase):
+    """Profile Manager settings of a Live Chat widget (``livechat/WIDGET NAME``)."""
+
+    network_title: ClassVar[str] = "Live Chat"
+    allowlisted_domains: list[Url] | None = None
+    """Full URLs allowed to start the widget (a set); empty allows any domain."""
+    avatar: Url | None = None
+    """The widget's avatar image URL."""
+    send_flow_on_start: FlowName | None = None
+    """The flow sent when a chat starts."""
+    quick_replies_on_every_message: Annotated[list[FlowButton], Field(max_length=3)] | None = None
+    """At most 3 quick replies attached to every outgoing message."""
+
+
+PROFILE_MODELS: dict[str, type[ProfileBase]] = {
+    "twitter": TwitterProfile,
+    "facebook": FacebookProfile,
+    "instagram": InstagramProfile,
+    "whatsapp": WhatsappProfile,
+    "livechat": LivechatProfile,
+}
+Network = Literal["twitter", "facebook", "instagram", "whatsapp", "livechat"]

@@ -1,0 +1,54 @@
+"""One loaded config file: its path relative to the config directory, its source map, and the
+making of located problems (``PATH:LINE:COL: ADDRESS FIELD: MESSAGE``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from scsync.config.yamlfast import Path_, Pos
+from scsync.errors import Location, Problem
+
+RENDERED_NOTE = " (the line is in the rendered text)"
+
+
+@dataclass(slots=True)
+class Source:
+    """A parsed file: ``path`` as shown to users, ``positions`` from the YAML walk."""
+
+    path: str
+    positions: dict[Path_, Pos] = field(default_factory=dict)
+    template: bool = False
+    lines: list[str] = field(default_factory=list)
+
+    def location(self, path: Path_, *, at_key: bool = False) -> Location:
+        """Where ``path`` is (its value, or its key), falling back to the nearest parent."""
+        while path not in self.positions and path:
+            path = path[:-1]
+        pos = self.positions.get(path)
+        if pos is None:
+            return Location(self.path, 1, 1)
+        line, col = (pos[0], pos[1]) if at_key else (pos[2], pos[3])
+        return Location(self.path, line, col)
+
+    def problem(self, message: str, path: Path_, *, address: str = "", field: str = "",
+                at_key: bool = False) -> Problem:
+        """A problem located at ``path``; ``warning: `` messages become warnings."""
+        warning = message.startswith("warning: ")
+        text = message.removeprefix("warning: ")
+        if self.template:
+            text += RENDERED_NOTE
+        return Problem(text, self.location(path, at_key=at_key), address, field, warning)
+
+    def at(self, message: str, line: int, col: int) -> Problem:
+        """A problem about the file itself at a raw position."""
+        text = message + (RENDERED_NOTE if self.template else "")
+        return Problem(text, Location(self.path, line, col))
+
+    def raw_line(self, line: int) -> str:
+        return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+
+
+def key_text(value: Any) -> str:
+    """A mapping key as text."""
+    return value if isinstance(value, str) else str(value)

@@ -1,0 +1,101 @@
+"""Validation of one config object against its model: the object's key (handle forms, e-mails),
+its fields (pydantic), rules between fields, and ``lifecycle.ignore_changes`` names."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from scsync.config.diagnose import field_path, problems_of, suggest
+from scsync.config.handles import profile_name_problem
+from scsync.config.model_common import Strict
+from scsync.config.model_objects import ProfileGroup, Topic, User
+from scsync.config.model_profiles import PROFILE_MODELS
+from scsync.config.source import Source
+from scsync.config.yamlfast import Path_
+from scsync.errors import Problem
+from scsync.resources import Kind, address
+
+_EMAIL_KEY = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+_OBJECT_MODELS: dict[Kind, type[Strict]] = {
+    Kind.TOPIC: Topic,
+    Kind.PROFILE_GROUP: ProfileGroup,
+    Kind.USER: User,
+}
+_USER_LINKS = ("social_links.twitter", "social_links.facebook", "social_links.linkedin",
+               "social_links.instagram")
+
+
+def model_for(kind: Kind, name: str) -> type[Strict] | None:
+    """The model validating object ``name`` of ``kind`` (None for an unknown network)."""
+    if kind is Kind.PROFILE:
+        return PROFILE_MODELS.get(name.partition("/")[0])
+    return _OBJECT_MODELS[kind]
+
+
+def key_problem(kind: Kind, name: str) -> str | None:
+    """Why ``name`` cannot name an object of ``kind``."""
+    if kind is Kind.PROFILE:
+        return profile_name_problem(name)
+    if kind is Kind.USER and not re.match(_EMAIL_KEY, name):
+        return f'"{name}" is not an e-mail address; users are named by their e-mail'
+    if not name.strip():
+        return f"a {kind.value.replace('_', ' ')} name cannot be empty"
+    return None
+
+
+def settable_fields(kind: Kind, model: type[Strict]) -> list[str]:
+    """The names ``lifecycle.ignore_changes`` may list for an object validated by ``model``."""
+    if kind is Kind.USER:
+        return ["social_links", *_USER_LINKS]
+    return [f for f in model.model_fields if f not in model.not_settings]
+
+
+def validate_object(kind: Kind, name: str, data: Any, source: Source,
+                    base: Path_) -> tuple[Strict | None, list[Problem]]:
+    """The validated model of one object and every problem found in it."""
+    where = address(kind, name)
+    bad_key = key_problem(kind, name)
+    model = model_for(kind, name)
+    problems = [source.problem(bad_key, base, address=where, at_key=True)] if bad_key else []
+    if model is None:
+        return None, problems
+    try:
+        obj = model.model_validate({} if data is None else data)
+    except ValidationError as exc:
+        return None, problems + problems_of(exc, model, source, base, where)
+    problems += [source.problem(message, (*base, *_loc(path)), address=where, field=path)
+                 for path, message in obj.problems()]
+    problems += _ignore_problems(kind, model, obj, source, base, where)
+    return (None if bad_key else obj), problems
+
+
+def _loc(path: str) -> Path_:
+    """``"streams[1]"`` -> ``("streams", 1)``; the inverse of ``field_path``."""
+    out: list[Any] = []
+    for part in path.replace("[", ".[").split("."):
+        if part.startswith("["):
+            out.append(int(part[1:-1]))
+        elif part:
+            out.append(part)
+    return tuple(out)
+
+
+def _ignore_problems(kind: Kind, model: type[BaseModel], obj: Strict, source: Source,
+                     base: Path_, where: str) -> list[Problem]:
+    lifecycle = getattr(obj, "lifecycle", None)
+    if lifecycle is None:
+        return []
+    valid = settable_fields(kind, obj.__class__)
+    noun = (f"{getattr(obj, 'network_title', '')} profile" if kind is Kind.PROFILE
+            else kind.value.replace("_", " "))
+    found = []
+    for index, item in enumerate(lifecycle.ignore_changes):
+        if item not in valid:
+            loc = ("lifecycle", "ignore_changes", index)
+            message = f'"{item}" is not a field of a {noun}{suggest(item, valid)}'
+            found.append(source.problem(message, (*base, *loc), address=where,
+                                        field=field_path(loc)))
+    return found

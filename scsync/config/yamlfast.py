@@ -1,0 +1,207 @@
+"""The fast YAML path: PyYAML's C parser composes nodes (which carry line and column), and one
+walk turns them into plain values with YAML 1.2 core scalars and a source map of positions.
+
+Duplicate keys, unknown tags, recursive aliases and runaway alias expansion ("billion laughs")
+are refused here with a ``YamlProblem`` that points at the offending node.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+Path_ = tuple[Any, ...]
+# (key line, key col, value line, value col), 1-based; the key equals the value for list items.
+Pos = tuple[int, int, int, int]
+
+_STR = "tag:yaml.org,2002:str"
+_NULL = "tag:yaml.org,2002:null"
+_BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+class YamlProblem(Exception):
+    """A YAML-level problem at 1-based (line, col)."""
+
+    def __init__(self, message: str, line: int, col: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.col = col
+
+
+class _Core12Loader(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
+    """CSafeLoader with the YAML 1.2 core schema's implicit resolvers (``Yes`` is a string)."""
+
+    yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}
+
+
+def _add(tag: str, pattern: str, first: str) -> None:
+    regex = re.compile(pattern, re.X)
+    for char in first:
+        _Core12Loader.yaml_implicit_resolvers.setdefault(char, []).append((tag, regex))
+
+
+_add(_NULL, r"^(?:~|null|Null|NULL|)$", "~nN\x00")
+_Core12Loader.yaml_implicit_resolvers.setdefault("", []).append((_NULL, re.compile(r"^$")))
+_add(_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF")
+_add(_INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789")
+_add(_FLOAT, r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+             r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+.0123456789")
+
+
+def _int(text: str) -> int:
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    return int(text)
+
+
+def _float(text: str) -> float:
+    lowered = text.lower()
+    if lowered.endswith(".inf"):
+        return -math.inf if lowered.startswith("-") else math.inf
+    if lowered == ".nan":
+        return math.nan
+    return float(text)
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    tag, value = node.tag, node.value
+    if tag == _STR:
+        return value
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return value.lower() == "true"
+    if tag == _INT:
+        return _int(value)
+    if tag == _FLOAT:
+        return _float(value)
+    mark = node.start_mark
+    raise YamlProblem(f"unsupported tag {tag}; config files use plain YAML without tags",
+                      mark.line + 1, mark.column + 1)
+
+
+@dataclass(slots=True)
+class Loaded:
+    """One document as plain values, and where each path's key and value are."""
+
+    data: Any
+    positions: dict[Path_, Pos]
+
+
+class _Walker:
+    """Turns a composed node graph into values, counting nodes to bound alias expansion."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.positions: dict[Path_, Pos] = {}
+        self.active: set[int] = set()
+
+    def value(self, node: yaml.Node, path: Path_, key_pos: tuple[int, int]) -> Any:
+        self.budget -= 1
+        mark = node.start_mark
+        self.positions[path] = (key_pos[0], key_pos[1], mark.line + 1, mark.column + 1)
+        if self.budget < 0:
+            raise YamlProblem("aliases expand to too many values (an alias bomb?); "
+                              "refusing to load this file", mark.line + 1, mark.column + 1)
+        if isinstance(node, yaml.ScalarNode):
+            return _scalar(node)
+        if id(node) in self.active:
+            raise YamlProblem("an alias refers to a node that contains it (a recursive alias)",
+                              mark.line + 1, mark.column + 1)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return self._sequence(node, path)
+            return self._mapping(node, path)
+        finally:
+            self.active.discard(id(node))
+
+    def _sequence(self, node: yaml.SequenceNode, path: Path_) -> list[Any]:
+        if node.tag != _SEQ:
+            _unsupported(node)
+        out = []
+        for index, item in enumerate(node.value):
+            mark = item.start_mark
+            out.append(self.value(item, (*path, index), (mark.line + 1, mark.column + 1)))
+        return out
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[Any, Any]:
+        if node.tag != _MAP:
+            _unsupported(node)
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self._key(key_node)
+            mark = key_node.start_mark
+            if key in out:
+                first = self.positions[(*path, key)]
+                raise YamlProblem(f'duplicate key "{key}" (first defined at line {first[0]})',
+                                  mark.line + 1, mark.column + 1)
+            out[key] = self.value(value_node, (*path, key), (mark.line + 1, mark.column + 1))
+        return out
+
+    def _key(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            mark = node.start_mark
+            raise YamlProblem("a mapping key must be a plain value, not a list or mapping",
+                              mark.line + 1, mark.column + 1)
+        key = _scalar(node)
+        return key if isinstance(key, str) else node.value
+
+
+def _unsupported(node: yaml.Node) -> None:
+    mark = node.start_mark
+    raise YamlProblem(f"unsupported tag {node.tag}; config files use plain YAML without tags",
+                      mark.line + 1, mark.column + 1)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic collector: loading builds many objects and no cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def load(text: str) -> Loaded:
+    """Parse one YAML document. Raises ``YamlProblem`` (with 1-based line/col) on any problem."""
+    try:
+        root = yaml.compose(text, Loader=_Core12Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = _yaml_message(exc)
+        raise YamlProblem(message, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1) \
+            from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(f"not valid YAML: {exc}", 1, 1) from None
+    if root is None:
+        return Loaded(None, {})
+    walker = _Walker(budget=4 * len(text) + 10_000)
+    data = walker.value(root, (), (root.start_mark.line + 1, root.start_mark.column + 1))
+    return Loaded(data, walker.positions)
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+    problem = (exc.problem or "syntax error").strip()
+    if exc.context:
+        problem = f"{problem} ({exc.context.strip()})"
+    if "expected a single document" in problem or "but found another document" in problem:
+        return "a config file holds one YAML document; remove the second '---'"
+    return f"not valid YAML: {problem}"

@@ -1,0 +1,75 @@
+"""``scsync emulator serve`` and ``scsync emulator seed``: the click group of the main CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from scsync.emulator.emulator import open_emulator, seed_database
+from scsync.emulator.errors import EmulatorError
+from scsync.emulator.faults import Faults
+from scsync.emulator.ratelimit import parse
+from scsync.emulator.server import serve as serve_forever
+
+
+def _rate(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    try:
+        return parse(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not CALLS/SECONDS (e.g. 350/3600)") from None
+
+
+def _say(line: str) -> None:
+    click.echo(line)
+
+
+@click.group("emulator")
+def emulator() -> None:
+    """The local Social Connect platform (SQLite-backed)."""
+
+
+@emulator.command("serve")
+@click.option("--db", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=0, type=int, help="0: an ephemeral port")
+@click.option("--fixture", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--rate-limit", callback=_rate, help="CALLS/SECONDS, default 350/3600")
+@click.option("--fault-error-rate", default=0.0, type=float)
+@click.option("--fault-drop-rate", default=0.0, type=float)
+@click.option("--fault-lost-response-rate", default=0.0, type=float)
+@click.option("--fault-slow-rate", default=0.0, type=float)
+@click.option("--latency-ms", default=0, type=int)
+@click.option("--fault-seed", default=None, type=int)
+def serve(db: Path, host: str, port: int, fixture: Path | None,
+          rate_limit: tuple[int, int] | None, fault_error_rate: float, fault_drop_rate: float,
+          fault_lost_response_rate: float, fault_slow_rate: float, latency_ms: int,
+          fault_seed: int | None) -> None:
+    """Serve the platform API on HTTP (loopback unless --host says otherwise)."""
+    try:
+        faults = Faults(error_rate=fault_error_rate, drop_rate=fault_drop_rate,
+                        lost_response_rate=fault_lost_response_rate, slow_rate=fault_slow_rate,
+                        latency_ms=latency_ms, seed=fault_seed)
+        emu = open_emulator(db, fixture=fixture, rate_limit=rate_limit, faults=faults)
+    except EmulatorError as exc:
+        raise click.ClickException(str(exc)) from None
+    serve_forever(emu, host=host, port=port, announce=_say)
+
+
+@emulator.command("seed")
+@click.option("--db", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--fixture", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def seed(db: Path, fixture: Path) -> None:
+    """Create a platform database from a fixture."""
+    try:
+        seed_database(db, fixture).close()
+    except EmulatorError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"seeded {db} from {fixture}")
+
+
+if __name__ == "__main__":
+    emulator()

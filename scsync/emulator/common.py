@@ -1,0 +1,47 @@
+"""Small helpers shared by the object modules: network names, page keys, shape checks."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from scsync.emulator.errors import invalid
+
+NETWORKS = ("twitter", "facebook", "instagram", "whatsapp", "web")
+CASELESS = frozenset({"twitter", "facebook", "instagram"})
+# Config prefixes the controls and fixtures also accept for an API type.
+ALIASES = {"livechat": "web"}
+
+
+def api_type(name: str) -> str:
+    return ALIASES.get(name, name)
+
+
+def page_key(network: str, service_id: str) -> str:
+    """The matching key of a page: case-insensitive on twitter, facebook and instagram."""
+    return f"{network}/{service_id.lower() if network in CASELESS else service_id}"
+
+
+def check_object(value: Any, allowed: Collection[str], what: str) -> Mapping[str, Any]:
+    """``value`` as a JSON object whose keys are all in ``allowed``, or invalid_parameter."""
+    if not isinstance(value, Mapping):
+        raise invalid(f"{what} must be a JSON object")
+    unknown = [k for k in value if k not in allowed]
+    if unknown:
+        raise invalid(f"unknown field {unknown[0]!r} in {what} "
+                      f"(expected one of: {', '.join(allowed)})")
+    return value
+
+
+def check_name(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise invalid(f"{what} must be a non-empty string")
+    return value
+
+
+def check_int(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and value.isdigit():
+            return int(value)
+        raise invalid(f"{what} must be an integer")
+    return value

@@ -1,0 +1,62 @@
+"""Paging of list endpoints: ``limit`` (1..200, default 20), an opaque ``page_token`` (the last id
+seen, url-safe base64) and ``paging.next_url`` (the same request for the next page, no token)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from scsync.emulator.errors import invalid
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 200
+
+
+def limit_of(args: Mapping[str, str]) -> int:
+    text = args.get("limit")
+    if text is None or text == "":
+        return DEFAULT_LIMIT
+    try:
+        value = int(text)
+    except ValueError:
+        raise invalid(f"limit must be an integer from 1 to {MAX_LIMIT}, got {text!r}") from None
+    if not 1 <= value <= MAX_LIMIT:
+        raise invalid(f"limit must be an integer from 1 to {MAX_LIMIT}, got {value}")
+    return value
+
+
+def encode(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode(args: Mapping[str, str]) -> int | None:
+    """The id after which the page starts (None: the first page)."""
+    token = args.get("page_token")
+    if not token:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        kind, _, number = text.partition(":")
+        if kind != "id":
+            raise ValueError(text)
+        return int(number)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise invalid("page_token is not a valid page token") from None
+
+
+def next_url(base_url: str, args: Mapping[str, str], last_id: int) -> str:
+    query = {k: v for k, v in args.items() if k not in ("page_token", "access_token")}
+    query["page_token"] = encode(last_id)
+    return f"{base_url}?{urlencode(query)}"
+
+
+def page(rows: list[dict[str, Any]], limit: int, total: int, base_url: str,
+         args: Mapping[str, str], render: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+    """The paged response for ``rows`` (fetched with ``limit + 1`` to know if more follow)."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    url = next_url(base_url, args, rows[-1]["id"]) if more and rows else None
+    return {"count": total, "data": [render(r) for r in rows], "paging": {"next_url": url}}

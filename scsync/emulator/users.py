@@ -1,0 +1,86 @@
+"""Users of the account: never created or deleted through the API; role, business-hours schedule
+and personal social links can be updated (links merged key by key, null clears one)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from scsync.emulator import history
+from scsync.emulator.common import check_int, check_object
+from scsync.emulator.errors import ApiError, invalid, not_found
+from scsync.emulator.store import Tx
+
+ROLES = {"admin": 1, "agent": 2}
+ROLE_NAMES = {v: k for k, v in ROLES.items()}
+LINKS = ("twitter", "facebook", "linkedin", "instagram")
+FIELDS = ("account_role", "business_hours_schedule_id", "social_links")
+
+
+def get(tx: Tx, user_id: int) -> dict[str, Any]:
+    user = tx.get("users", user_id)
+    if user is None:
+        raise not_found(f"no user {user_id} in this account")
+    return user
+
+
+def output(user: Mapping[str, Any]) -> dict[str, Any]:
+    return {"id": user["id"], "name": user["name"], "email": user["email"],
+            "account_role": {"id": ROLES[user["role"]], "name": user["role"]},
+            "social_links": {k: user["social_links"].get(k) for k in LINKS}}
+
+
+def check_link(name: str, url: Any) -> str | None:
+    if url is None or url == "":
+        return None
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
+        raise invalid(f"social_links.{name}: {url!r} is not a valid http(s) URL")
+    return url
+
+
+def update(tx: Tx, user: dict[str, Any], updates: Any) -> dict[str, Any]:
+    updates = check_object(updates, FIELDS, "updates")
+    new = {**user, "social_links": dict(user["social_links"])}
+    if "account_role" in updates:
+        _require_admin(tx, "change a user's role")
+        new["role"] = _role(updates["account_role"])
+    if "business_hours_schedule_id" in updates:
+        value = updates["business_hours_schedule_id"]
+        new["business_hours_schedule_id"] = None if value is None else check_int(
+            value, "business_hours_schedule_id")
+    if "social_links" in updates:
+        if tx.actor and tx.actor["id"] != user["id"]:
+            _require_admin(tx, "change another user's social links")
+        links = check_object(updates["social_links"], LINKS, "social_links")
+        for name, url in links.items():
+            new["social_links"][name] = check_link(name, url)
+    tx.put("users", new, new["email"].lower())
+    history.record(tx, "update", ("user", new["id"], new["name"]), _changes(user, new))
+    return new
+
+
+def _changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    flat_old = {"account_role": old["role"], **{f"social_links.{k}": old["social_links"].get(k)
+                                                 for k in LINKS},
+                "business_hours_schedule_id": old.get("business_hours_schedule_id")}
+    flat_new = {"account_role": new["role"], **{f"social_links.{k}": new["social_links"].get(k)
+                                                 for k in LINKS},
+                "business_hours_schedule_id": new.get("business_hours_schedule_id")}
+    return history.changes(flat_old, flat_new)
+
+
+def _require_admin(tx: Tx, what: str) -> None:
+    if tx.actor is not None and tx.actor.get("role") != "admin":
+        raise ApiError("no_permission", f"only administrators can {what}")
+
+
+def _role(value: Any) -> str:
+    if isinstance(value, Mapping):
+        value = value.get("name", value.get("id"))
+    if isinstance(value, int) and not isinstance(value, bool) and value in ROLE_NAMES:
+        return ROLE_NAMES[value]
+    if isinstance(value, str) and value.lower() in ROLES:
+        return value.lower()
+    raise invalid(f"account_role must be one of {', '.join(ROLES)} (or its id)")

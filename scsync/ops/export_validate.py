@@ -1,0 +1,145 @@
+"""Checking an export before it is written: load the would-be config (a scratch copy of the
+target with the exported files laid over it) with the config loader, and, under ``--lenient``,
+mark each value that breaks a rule with a comment instead of failing.
+
+Also the two things an export needs from the target directory: the objects its templates define
+(an export never writes over a template's object) and the ``scsync.yaml`` for a new directory.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap
+
+from scsync.errors import ConfigError, Problem, ScsyncError
+from scsync.ops import yamlrt
+from scsync.resources import Kind, ResourceKey, parse_address
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILE = "scsync.yaml"
+# What the loader needs to validate objects when the target has no scsync.yaml of its own.
+MINIMAL_SETTINGS = "scsync: 1\nprovider:\n  type: emulator\n"
+LENIENT_NOTE = "scsync export --lenient kept the live value; it breaks a rule:"
+
+
+def _config_files(root: Path) -> list[Path]:
+    from scsync.config.loader import discover
+
+    return discover(root) if root.is_dir() else []
+
+
+def validate_tree(out: Path, texts: Mapping[str, str], settings: str | None) -> list[Problem]:
+    """The errors of the config ``out`` would hold with ``texts`` (path -> text) written."""
+    from scsync.config.loader import load_config
+
+    with tempfile.TemporaryDirectory(prefix="scsync-export-") as scratch:
+        root = Path(scratch)
+        for path in _config_files(out):
+            _put(root / path.relative_to(out), path.read_text(encoding="utf-8-sig"))
+        for rel, text in texts.items():
+            _put(root / rel, text)
+        if not (root / SETTINGS_FILE).exists():
+            _put(root / SETTINGS_FILE, settings or MINIMAL_SETTINGS)
+        try:
+            load_config(root)
+        except ConfigError as exc:
+            return [p for p in exc.problems if not p.warning]
+    return []
+
+
+def _put(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def mark_problems(docs: Mapping[str, Any], texts: dict[str, str],
+                  problems: list[Problem]) -> dict[str, str]:
+    """``texts`` with an end-of-line comment on each value that ``problems`` name (those in the
+    exported files); problems elsewhere are only logged."""
+    marked = dict(texts)
+    for problem in problems:
+        rel = problem.location.path if problem.location else ""
+        if rel not in texts or not problem.address or not _mark(docs[rel], problem):
+            log.warning("export --lenient: %s", problem)
+            continue
+        marked[rel] = yamlrt.dump(docs[rel])
+    return marked
+
+
+def _mark(doc: Any, problem: Problem) -> bool:
+    try:
+        kind, name = parse_address(problem.address)
+    except ValueError:
+        return False
+    section = doc.get(kind.config_section) if isinstance(doc, CommentedMap) else None
+    if not isinstance(section, CommentedMap):
+        return False
+    key = _find_key(section, kind, name)
+    if key is None:
+        return False
+    holder, at = _field_holder(section, key, problem.field)
+    following = yamlrt.get_following(holder, at)
+    holder.yaml_add_eol_comment(f"{LENIENT_NOTE} {problem.message}", at)
+    yamlrt.set_following(holder, at, following)
+    return True
+
+
+def _find_key(section: CommentedMap, kind: Kind, name: str) -> Any:
+    wanted = ResourceKey.of(kind, name)
+    return next((k for k in section if ResourceKey.of(kind, str(k)) == wanted), None)
+
+
+def _field_holder(section: CommentedMap, key: Any, field: str) -> tuple[CommentedMap, Any]:
+    """The mapping and key a field path (``bio``, ``social_links.twitter``, ``quick_replies[0]``)
+    ends at; the object itself when the path is empty or not found."""
+    holder, at = section, key
+    for part in (p for p in re.split(r"[.\[]", field) if p and not p.endswith("]")):
+        value = holder[at]
+        if not isinstance(value, CommentedMap) or part not in value:
+            break
+        holder, at = value, part
+    return holder, at
+
+
+def template_keys_of(out: Path) -> set[ResourceKey]:
+    """The objects that ``.yaml.j2`` templates define in the config at ``out`` (none when it has
+    no template or does not load)."""
+    if not any(p.name.endswith(".yaml.j2") for p in _config_files(out)):
+        return set()
+    from scsync.config.loader import load_config
+
+    try:
+        config = load_config(out)
+    except ScsyncError as exc:
+        log.warning("export: %s does not load, so objects its templates define are not known "
+                    "and may be written twice: %s", out, exc)
+        return set()
+    return {key for key, resource in config.desired.items()
+            if (loc := resource.location()) is not None and loc.path.endswith(".j2")}
+
+
+def settings_text_for(source_root: Path, out_dir: Path) -> str | None:
+    """The source's ``scsync.yaml`` for a new export directory, comments kept, with the relative
+    emulator ``path``/``fixture`` rebased so they name the same files from ``out_dir``."""
+    source = source_root / SETTINGS_FILE
+    if not source.is_file():
+        return None
+    doc = yamlrt.load(source.read_text(encoding="utf-8-sig"))
+    provider = doc.get("provider") if isinstance(doc, CommentedMap) else None
+    if isinstance(provider, CommentedMap):
+        if provider.get("type") == "emulator" and not provider.get("path"):
+            yamlrt.append(provider, "path", ".scsync/platform.db")
+        for name in ("path", "fixture"):
+            value = provider.get(name)
+            if isinstance(value, str) and value and not os.path.isabs(value):
+                rebased = os.path.relpath(source_root.resolve() / value, out_dir.resolve())
+                yamlrt.set_scalar(provider, name, yamlrt.styled(Path(rebased).as_posix()))
+    return yamlrt.dump(doc)

@@ -1,0 +1,91 @@
+"""``scsync fmt``: rewrite every config YAML file of an account in canonical form (key order of
+``scsync.ops.canonical``, canonical quoting) with ruamel.yaml round-trip, so comments stay.
+
+``.yaml.j2`` templates are left alone: their text is Jinja, not YAML, until rendered, and
+reformatting the rendered output could not be written back. A formatted file must load to
+exactly the data it held before (checked on every file; a file that would not is refused), and
+formatting formatted text changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.error import MarkedYAMLError
+
+from scsync.config.loader import discover
+from scsync.config.yamlfast import YamlProblem
+from scsync.config.yamlfast import load as fast_load
+from scsync.errors import ConfigError, Location, Problem
+from scsync.ops import yamlrt
+
+log = logging.getLogger(__name__)
+
+_YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def yaml_files(root: Path) -> list[Path]:
+    """The config files ``fmt`` formats: the loader's files minus the ``.yaml.j2`` templates."""
+    return [p for p in discover(Path(root)) if p.name.endswith(_YAML_SUFFIXES)]
+
+
+def format_text(text: str, *, shown: str = "<text>") -> str:
+    """``text`` in canonical form. Raises ``ConfigError`` (naming ``shown``) when it is not YAML,
+    or when the canonical form would not load to the same data."""
+    try:
+        doc = yamlrt.load(text)
+    except MarkedYAMLError as exc:
+        raise ConfigError([_problem(exc, shown)]) from None
+    if doc is None:
+        return text
+    yamlrt.canonicalize(doc)
+    new = yamlrt.dump(doc)
+    _check_same_data(text, new, shown)
+    return new
+
+
+def _problem(exc: MarkedYAMLError, shown: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return Problem(f"not valid YAML: {(exc.problem or 'syntax error').strip()}",
+                   Location(shown, line, col))
+
+
+def _data(text: str, shown: str) -> Any:
+    try:
+        return fast_load(text).data
+    except YamlProblem as exc:
+        raise ConfigError([Problem(exc.message, Location(shown, exc.line, exc.col))]) from None
+
+
+def _check_same_data(old: str, new: str, shown: str) -> None:
+    if _data(old, shown) != _data(new, shown):
+        raise ConfigError([Problem("formatting would change what this file means; it was left "
+                                   "as it is (please report this)", Location(shown, 1, 1))])
+
+
+def format_tree(root: Path | str, *, check: bool = False) -> list[str]:
+    """Format every config YAML file under ``root`` (the ``-C`` directory); returns the paths,
+    relative to ``root`` and sorted, of the files that changed (with ``check``: that would
+    change; nothing is written). Raises ``ConfigError`` listing every file it could not read."""
+    root = Path(root)
+    changed: list[str] = []
+    problems: list[Problem] = []
+    for path in yaml_files(root):
+        shown = path.relative_to(root).as_posix()
+        text = path.read_text(encoding="utf-8-sig")
+        try:
+            new = format_text(text, shown=shown)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            continue
+        if new != text:
+            changed.append(shown)
+            if not check:
+                path.write_text(new, encoding="utf-8")
+                log.info("formatted %s", shown)
+    if problems:
+        raise ConfigError(problems)
+    return sorted(changed)

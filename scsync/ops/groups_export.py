@@ -1,0 +1,122 @@
+"""The profile group export of seed 000: one row per (group, profile), nested groups resolved
+recursively with the chain they come through, written as CSV or XLSX.
+
+A profile reachable from a group in several ways gets one row, through the shortest chain
+(a direct member has an empty ``Via``); a group that contains itself through others is walked
+once, never forever.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import astuple, dataclass
+from pathlib import Path
+
+from scsync.providers.base import LiveState
+from scsync.resources import Kind, Resource, ResourceKey
+
+log = logging.getLogger(__name__)
+
+HEADER: tuple[str, ...] = ("Profile group ID", "Profile group name", "Profile", "Profile ID",
+                           "Profile display name", "Via")
+VIA_SEPARATOR = " > "
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    """One row of the export, in the order of ``HEADER``."""
+
+    group_id: str
+    group_name: str
+    profile: str
+    profile_id: str
+    display_name: str
+    via: str
+
+    def cells(self) -> tuple[str, ...]:
+        return astuple(self)
+
+
+def group_rows(live: LiveState) -> list[GroupRow]:
+    """Every (group, profile) row of the live account, groups in live order."""
+    groups = {g.name: g for g in live.of_kind(Kind.PROFILE_GROUP)}
+    rows: list[GroupRow] = []
+    for group in groups.values():
+        for profile, chain in _members(group, groups):
+            rows.append(_row(live, group, profile, chain))
+    return rows
+
+
+def _members(group: Resource, groups: dict[str, Resource]) -> list[tuple[str, tuple[str, ...]]]:
+    """(profile name, chain of nested groups) for every profile of ``group``, breadth first."""
+    found: dict[str, tuple[str, tuple[str, ...]]] = {}
+    queue: deque[tuple[Resource, tuple[str, ...]]] = deque([(group, ())])
+    seen = {group.name}
+    while queue:
+        current, chain = queue.popleft()
+        for profile in current.fields.get("profiles") or ():
+            found.setdefault(ResourceKey.of(Kind.PROFILE, profile).ident, (profile, chain))
+        for name in current.fields.get("groups") or ():
+            nested = groups.get(name)
+            if nested is None or name in seen:
+                log.debug("group %s: nested group %s skipped (unknown or already walked)",
+                          group.name, name)
+                continue
+            seen.add(name)
+            queue.append((nested, (*chain, name)))
+    return list(found.values())
+
+
+def _row(live: LiveState, group: Resource, profile_name: str, chain: tuple[str, ...]) -> GroupRow:
+    profile = live.find(ResourceKey.of(Kind.PROFILE, profile_name))
+    name = profile.name if profile is not None else profile_name
+    service_id = _service_id(profile) if profile is not None else profile_name.partition("/")[2]
+    display = str(profile.fields.get("displayname") or "") if profile is not None else ""
+    return GroupRow(group.id or "", group.name, name, service_id, display,
+                    VIA_SEPARATOR.join(chain))
+
+
+def _service_id(profile: Resource) -> str:
+    """The platform's service id of a live profile (its id is ``api_type/service_id``)."""
+    if profile.id:
+        return profile.id.partition("/")[2] or profile.id
+    return profile.name.partition("/")[2]
+
+
+def write_csv(rows: Iterable[GroupRow], path: str | Path) -> None:
+    """The rows as CSV (UTF-8, comma separated, ``HEADER`` first)."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(row.cells() for row in rows)
+
+
+def write_xlsx(rows: Sequence[GroupRow], path: str | Path) -> None:
+    """The rows as one XLSX sheet: ``HEADER`` frozen on row 1, columns as wide as their longest
+    cell. Cells are text, so ids keep their exact digits."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Profile groups"
+    sheet.append(list(HEADER))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(list(row.cells()))
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(column_widths(rows), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    book.save(path)
+
+
+def column_widths(rows: Sequence[GroupRow]) -> list[int]:
+    """Per column, the length of its longest cell (header included) plus 2 for padding."""
+    table = [HEADER, *(row.cells() for row in rows)]
+    return [max(len(line[i]) for line in table) + 2 for i in range(len(HEADER))]

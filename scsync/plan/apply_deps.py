@@ -1,0 +1,75 @@
+"""Which planned writes depend on which: the graph apply uses to skip the dependants of a failed
+step and to run independent steps side by side.
+
+A write depends on an earlier one when it refers to the object that one creates (``{"ref":
+ADDRESS}`` in its form), or when both touch one name of the same kind: a topic or group under its
+name or its old name, and for profile groups each group named among its members (a parent group
+waits for its children, a child's delete for its parent's update). Profiles and users are distinct
+objects that nothing else writes: they never wait.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from scsync.plan.model import Change
+from scsync.providers.base import Call
+from scsync.resources import Kind, parse_address
+
+_PATH_REF = re.compile(r"\{ref:([^}]+)\}")
+_NAMED = frozenset({Kind.TOPIC.value, Kind.PROFILE_GROUP.value})
+
+
+def refs_in(value: Any) -> Iterator[str]:
+    """Every ``{"ref": ADDRESS}`` inside a form value, depth first."""
+    if isinstance(value, dict):
+        if set(value) == {"ref"} and isinstance(value["ref"], str):
+            yield value["ref"]
+            return
+        for item in value.values():
+            yield from refs_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from refs_in(item)
+
+
+def call_refs(call: Call) -> list[str]:
+    """The addresses whose platform ids ``call`` needs (``{ref:ADDRESS}`` in its path,
+    ``{"ref": ADDRESS}`` in its form), in order, without repeats."""
+    return list(dict.fromkeys([*_PATH_REF.findall(call.path), *refs_in(call.form)]))
+
+
+def _members(side: Mapping[str, Any] | None) -> list[str]:
+    groups = (side or {}).get("groups") or []
+    return [g for g in groups if isinstance(g, str)]
+
+
+def touched_names(change: Change | None, address: str) -> set[tuple[str, str]]:
+    """(kind, name) pairs a write touches, for the same-name ordering rule."""
+    kind, name = parse_address(address)
+    if kind.value not in _NAMED:
+        return set()
+    names = {name}
+    if change is not None:
+        names |= {change.renamed_from} if change.renamed_from else set()
+        if kind is Kind.PROFILE_GROUP:
+            names |= set(_members(change.before)) | set(_members(change.after))
+    return {(kind.value, n) for n in names}
+
+
+def dependencies(calls: Sequence[Call], changes: Mapping[str, Change]) -> list[set[int]]:
+    """For each call (by position), the positions of the earlier calls it must wait for."""
+    by_address: dict[str, int] = {}
+    last_touch: dict[tuple[str, str], int] = {}
+    deps: list[set[int]] = []
+    for position, call in enumerate(calls):
+        mine = {by_address[a] for a in call_refs(call) if a in by_address}
+        for touched in touched_names(changes.get(call.address), call.address):
+            if touched in last_touch:
+                mine.add(last_touch[touched])
+            last_touch[touched] = position
+        deps.append(mine)
+        by_address[call.address] = position
+    return deps

@@ -1,0 +1,172 @@
+"""The keyed diff of desired against live state: set arithmetic over natural keys, then a
+per-field comparison (``same_value``) of the matched pairs. Pure and lean: plain values in the hot
+loop; ``FieldChange`` models only for the fields that differ.
+
+Creates and deletes are proposed only for the kinds scsync creates and deletes (topics, profile
+groups); ownership (authoritative or additive) is decided later by ``safety``. Profiles and users
+missing live are reported in ``missing`` for ``checks`` to turn into errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from scsync.errors import Problem
+from scsync.plan.model import Action, FieldChange
+from scsync.providers.base import LiveState
+from scsync.resources import (
+    CREATABLE_KINDS,
+    DELETABLE_KINDS,
+    Kind,
+    Resource,
+    ResourceKey,
+    compare_value,
+    same_value,
+)
+
+# Kinds whose ``name`` is their key: a name change is a rename, never a plain field.
+NAMED_KINDS = frozenset({Kind.TOPIC, Kind.PROFILE_GROUP})
+
+
+@dataclass(slots=True)
+class Draft:
+    """A change before it becomes a ``Change``: it keeps the resources the call builders need."""
+
+    action: Action
+    kind: Kind
+    address: str
+    desired: Resource | None
+    live: Resource | None
+    fields: list[FieldChange]
+    changed: dict[str, Any] = field(default_factory=dict)
+    renamed_from: str | None = None
+    blocked: bool = False
+
+    @property
+    def name(self) -> str:
+        resource = self.desired or self.live
+        assert resource is not None
+        return resource.name
+
+
+@dataclass(slots=True)
+class DiffResult:
+    drafts: list[Draft]
+    missing: list[Resource]
+    """Desired profiles and users that are not on the platform."""
+    matched: dict[ResourceKey, Resource]
+    """Desired key -> the live resource it was matched to (renames included)."""
+    problems: list[Problem]
+
+
+def display_value(kind: Kind, field_name: str, value: Any) -> Any:
+    """A value as plans show it: live-only stream keys (``expired``) dropped."""
+    if kind is Kind.TOPIC and field_name == "streams" and isinstance(value, list):
+        return [{k: v for k, v in item.items() if k != "expired"} for item in value]
+    return value
+
+
+def display_fields(resource: Resource) -> dict[str, Any]:
+    """The managed fields of ``resource`` as plans show them (``name`` first for named kinds)."""
+    shown: dict[str, Any] = {"name": resource.name} if resource.kind in NAMED_KINDS else {}
+    for key, value in resource.fields.items():
+        if not (key == "name" and resource.kind in NAMED_KINDS):
+            shown[key] = display_value(resource.kind, key, value)
+    return shown
+
+
+def is_ignored(path: str, ignore: Iterable[str]) -> bool:
+    return any(path == item or path.startswith(item + ".") for item in ignore)
+
+
+def field_changes(desired: Resource, live: Resource) -> list[FieldChange]:
+    """The managed fields of ``desired`` whose value differs live (``ignore_changes`` skipped)."""
+    kind, live_fields, changes = desired.kind, live.fields, []
+    for name, want in desired.fields.items():
+        if kind in NAMED_KINDS and name == "name":
+            continue
+        have = live_fields.get(name)
+        if same_value(kind, name, want, have) or is_ignored(name, desired.ignore_changes):
+            continue
+        changes.append(FieldChange(path=name, before=display_value(kind, name, have),
+                                   after=display_value(kind, name, want)))
+    return changes
+
+
+def diff(desired: Mapping[ResourceKey, Resource], live: LiveState) -> DiffResult:
+    """Match ``desired`` to ``live`` by natural key (and ``previous_names``) and list the drafts."""
+    result = DiffResult([], [], {}, [])
+    claimed: dict[ResourceKey, str] = {}
+    for key, want in desired.items():
+        if (direct := live.find(key)) is not None:
+            claimed[direct.key] = want.address
+    for key in sorted(desired):
+        _diff_one(desired[key], live, result, claimed)
+    for key, resource in live.resources.items():
+        if key.kind in DELETABLE_KINDS and key not in claimed and key not in desired:
+            result.drafts.append(_delete(resource))
+    return result
+
+
+def _diff_one(want: Resource, live: LiveState, result: DiffResult,
+              claimed: dict[ResourceKey, str]) -> None:
+    have = live.find(want.key)
+    renamed_from = None
+    if have is None and want.kind in NAMED_KINDS:
+        have = _find_previous(want, live, result, claimed)
+        renamed_from = have.name if have else None
+    if have is None:
+        if want.kind in CREATABLE_KINDS:
+            result.drafts.append(_create(want))
+        else:
+            result.missing.append(want)
+        return
+    result.matched[want.key] = have
+    claimed[have.key] = want.address
+    fields = field_changes(want, have)
+    if renamed_from is not None:
+        fields.insert(0, FieldChange(path="name", before=have.name, after=want.name))
+    if fields:
+        changed = {f.path: want.name if f.path == "name" and want.kind in NAMED_KINDS
+                   else want.fields.get(f.path) for f in fields}
+        result.drafts.append(Draft("update", want.kind, want.address, want, have, fields,
+                                   changed, renamed_from))
+
+
+def _find_previous(want: Resource, live: LiveState, result: DiffResult,
+                   claimed: dict[ResourceKey, str]) -> Resource | None:
+    found = [r for old in want.previous_names
+             if (r := live.find(ResourceKey.of(want.kind, old))) is not None]
+    if len(found) > 1:
+        names = " and ".join(f'"{r.name}"' for r in found)
+        result.problems.append(Problem(
+            f"previous_names match {names} on the platform; a rename needs exactly one "
+            "live object: delete the other or remove its name from previous_names",
+            want.location("previous_names"), want.address, "previous_names"))
+        return None
+    if found and found[0].key in claimed:
+        result.problems.append(Problem(
+            f'"{found[0].name}" is already matched to {claimed[found[0].key]}; '
+            "a live object can be renamed to only one config object",
+            want.location("previous_names"), want.address, "previous_names"))
+        return None
+    return found[0] if found else None
+
+
+def _is_set(kind: Kind, name: str, value: Any) -> bool:
+    form = compare_value(kind, name, value)
+    return form is not None and form is not False
+
+
+def _create(want: Resource) -> Draft:
+    shown = display_fields(want)
+    fields = [FieldChange(path=k, after=v) for k, v in shown.items() if _is_set(want.kind, k, v)]
+    return Draft("create", want.kind, want.address, want, None, fields, dict(want.fields))
+
+
+def _delete(have: Resource) -> Draft:
+    shown = display_fields(have)
+    fields = [FieldChange(path=k, before=v) for k, v in shown.items() if _is_set(have.kind, k, v)]
+    return Draft("delete", have.kind, have.address, None, have, fields)

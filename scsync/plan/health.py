@@ -1,0 +1,97 @@
+"""Health items of a plan: what a reviewer must know that is not a planned change. Expired streams
+first (they crawl nothing), then expired connected profiles, missing permissions, a token near
+expiry, and a rate-limit budget too small for the writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from scsync.errors import Problem
+from scsync.plan.model import HealthItem
+from scsync.providers.base import LiveState
+from scsync.resources import Kind, stream_address
+
+# Plan-time warnings about a stream's connected profile repeat ``missing_permissions`` items.
+PERMISSIONS = "lacks the permissions"
+
+
+def health(live: LiveState, *, calls: int, now: datetime, warning_days: int,
+           warnings: Iterable[Problem] = ()) -> list[HealthItem]:
+    """Every health item, most urgent kind first."""
+    return (expired_streams(live) + expired_connected_profiles(live) + missing_permissions(live)
+            + token_expiry(live, now, warning_days) + rate_budget(live, calls)
+            + [plan_warning(p) for p in warnings if PERMISSIONS not in p.message])
+
+
+def expired_streams(live: LiveState) -> list[HealthItem]:
+    items = []
+    for topic in sorted(live.of_kind(Kind.TOPIC), key=lambda r: r.name):
+        for stream in topic.fields.get("streams") or []:
+            if stream.get("expired"):
+                items.append(HealthItem(
+                    kind="expired_stream", severity="error",
+                    address=stream_address(topic.name, stream["profile"]),
+                    message=f"stream {stream['profile']} of topic {topic.name} is expired: it "
+                            "crawls no data until reconnected in Social Connect (Settings > "
+                            f"Topics > {topic.name} > Reconnect)"))
+    return items
+
+
+def _owner(live: LiveState, user_id: int) -> str:
+    for resource in live.of_kind(Kind.USER):
+        if resource.id == str(user_id):
+            return resource.name
+    return live.me.email if live.me.id == user_id else f"user {user_id}"
+
+
+def expired_connected_profiles(live: LiveState) -> list[HealthItem]:
+    return [HealthItem(kind="expired_connected_profile", severity="warning",
+                       message=f"the {cp.network} connected profile {cp.name} of "
+                               f"{_owner(live, cp.user_id)} is expired: authorized streams "
+                               "that need it cannot be added; reconnect it in Social Connect "
+                               "(Personal settings > Connected profiles)")
+            for cp in sorted(live.connected_profiles, key=lambda c: c.id) if cp.expired]
+
+
+def missing_permissions(live: LiveState) -> list[HealthItem]:
+    return [HealthItem(kind="missing_permissions", severity="warning",
+                       message=f"the {cp.network} connected profile {cp.name} of "
+                               f"{_owner(live, cp.user_id)} lacks the permissions "
+                               f"{', '.join(cp.missing_permissions)}; enable them in its "
+                               "Business integration")
+            for cp in sorted(live.connected_profiles, key=lambda c: c.id)
+            if cp.missing_permissions]
+
+
+def token_expiry(live: LiveState, now: datetime, warning_days: int) -> list[HealthItem]:
+    expires = live.me.token_expires_at
+    if expires is None:
+        return []
+    expires = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
+    left = expires - now
+    if left > timedelta(days=warning_days):
+        return []
+    days = max(left.days, 0)
+    return [HealthItem(kind="token_expiry", severity="warning",
+                       message=f"the API token expires on {expires:%Y-%m-%d %H:%M} UTC (in "
+                               f"{days} day{'s' if days != 1 else ''}); renew it, or configure "
+                               "refresh_token, client_id and client_secret")]
+
+
+def rate_budget(live: LiveState, calls: int) -> list[HealthItem]:
+    rate = live.rate
+    if rate is None or calls <= rate.remaining:
+        return []
+    reset = datetime.fromtimestamp(rate.reset_at, UTC)
+    return [HealthItem(kind="rate_limit", severity="warning",
+                       message=f"apply needs {calls} calls but only {rate.remaining} of "
+                               f"{rate.limit} remain in this rate-limit window; it will wait "
+                               f"for the reset at {reset:%Y-%m-%d %H:%M} UTC")]
+
+
+def plan_warning(problem: Problem) -> HealthItem:
+    """A plan-time warning (a disabled flow) as a health item."""
+    field = f"{problem.field}: " if problem.field else ""
+    return HealthItem(kind="plan_warning", severity="warning", address=problem.address,
+                      message=f"{field}{problem.message}")

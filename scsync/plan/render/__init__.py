@@ -1,0 +1,100 @@
+"""Plan renderers: text (Terraform's conventions), Markdown (a pull-request comment), HTML (one
+self-contained page) from jinja2 templates, and JSON (the plan file, from the model itself).
+
+``render`` shows one account's plan; ``render_many`` shows several (``scsync plan -C a -C b``),
+one section per account headed by its directory, then the total. The caller decides colour
+(a terminal without ``NO_COLOR``); no provider setting, and so no secret, is ever rendered.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import cache
+from typing import Any, Literal
+
+import jinja2
+
+from scsync.plan.model import Plan
+from scsync.plan.render import filters
+from scsync.plan.render.view import NO_CHANGES, AccountView, account_view, total, total_line
+
+Format = Literal["text", "markdown", "json", "html"]
+FORMATS: tuple[Format, ...] = ("text", "markdown", "json", "html")
+MARKDOWN_LIMIT = 60_000
+DEFAULT_HINT = "run `scsync plan` locally"
+_TEMPLATES = {"text": "plan.txt.j2", "markdown": "plan.md.j2", "html": "plan.html.j2"}
+
+
+def render(plan: Plan, fmt: Format, *, color: bool = False,
+           full_plan_hint: str | None = None) -> str:
+    """One account's plan in ``fmt``; ``color`` applies to text only (ANSI)."""
+    if fmt == "json":
+        return plan.to_json()
+    return _render_views([account_view(plan)], fmt, color=color, hint=full_plan_hint)
+
+
+def render_many(plans: Sequence[tuple[str, Plan]], fmt: Format, *, color: bool = False,
+                full_plan_hint: str | None = None) -> str:
+    """Several accounts' plans, each headed by its directory, then one ``Total:`` line (for JSON:
+    ``{"accounts": {dir: plan}, "summary": {...}}``)."""
+    if fmt == "json":
+        return _json_many(plans)
+    views = [account_view(plan, label) for label, plan in plans]
+    return _render_views(views, fmt, color=color, hint=full_plan_hint)
+
+
+def _json_many(plans: Sequence[tuple[str, Plan]]) -> str:
+    summed = total([plan for _, plan in plans])
+    document = {"accounts": {label: json.loads(plan.to_json()) for label, plan in plans},
+                "summary": summed.model_dump(mode="json")}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _render_views(views: list[AccountView], fmt: Format, *, color: bool,
+                  hint: str | None) -> str:
+    if fmt not in _TEMPLATES:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    template = _environment(fmt == "html").get_template(_TEMPLATES[fmt])
+    context: dict[str, Any] = {
+        "accounts": views, "many": len(views) > 1 or views[0].label is not None,
+        "color": color, "no_changes": NO_CHANGES, "hint": hint or DEFAULT_HINT,
+        "total_line": total_line(total([v.plan for v in views])), "limit": MARKDOWN_LIMIT,
+        "kinds": sorted({c.kind for v in views for c in v.changes}),
+    }
+    if fmt == "markdown":
+        return _fit_markdown(template, context)
+    return template.render(context, cap=None)
+
+
+def _fit_markdown(template: jinja2.Template, context: dict[str, Any]) -> str:
+    """The whole comment when it fits in MARKDOWN_LIMIT; else the most items per list that fit,
+    with the truncation marker (a binary search over that cap)."""
+    text = template.render(context, cap=None)
+    if len(text) <= MARKDOWN_LIMIT:
+        return text
+    low, high = 0, max(_longest_list(v) for v in context["accounts"])
+    best = template.render(context, cap=0)
+    while low < high:
+        middle = (low + high + 1) // 2
+        candidate = template.render(context, cap=middle)
+        if len(candidate) <= MARKDOWN_LIMIT:
+            low, best = middle, candidate
+        else:
+            high = middle - 1
+    return best
+
+
+def _longest_list(view: AccountView) -> int:
+    return max(len(view.changes), len(view.calls), len(view.health), len(view.plan.unmanaged))
+
+
+@cache
+def _environment(html: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("scsync.plan.render", "templates"),
+        autoescape=html, undefined=jinja2.StrictUndefined, trim_blocks=True,
+        lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    env.filters.update(filters.FILTERS)
+    return env

@@ -1,0 +1,105 @@
+"""Saved plans against the platform as it is now: which changes are already done (a partly
+applied plan can be applied again to finish) and whether the plan is stale (DESIGN, "The plan
+file": the config digest differs, or a change's live object no longer matches its precondition),
+in which case ``apply PLANFILE`` refuses and writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from scsync.errors import StalePlanError
+from scsync.plan.fingerprint import matches_after, still_matches
+from scsync.plan.model import Change, Plan
+from scsync.providers.base import LiveState
+from scsync.resources import Kind, Resource, ResourceKey, parse_address
+
+STALE_HEAD = "Saved plan is stale"
+
+
+@dataclass(slots=True)
+class Remaining:
+    """The plan's changes split into those still to do and those the platform already shows
+    (address -> the live object's id, which later calls of the plan may refer to)."""
+
+    todo: list[Change] = field(default_factory=list)
+    done: dict[str, str | None] = field(default_factory=dict)
+
+
+class LiveIndex:
+    """Finds the live object a change is about: by its platform id when the plan knows it (an
+    update or delete, renamed or not), else by its natural key."""
+
+    def __init__(self, live: LiveState) -> None:
+        self.live = live
+        self.by_id = {(r.kind, r.id): r for r in live.resources.values() if r.id is not None}
+
+    def find(self, change: Change) -> Resource | None:
+        kind = Kind(change.kind)
+        if change.live_id is not None and change.action != "create":
+            return self.by_id.get((kind, change.live_id))
+        _, name = parse_address(change.address)
+        return self.live.find(ResourceKey.of(kind, name))
+
+
+def _active(plan: Plan) -> Iterator[Change]:
+    return (c for c in plan.changes if not c.blocked)
+
+
+def remaining_changes(plan: Plan, live: LiveState) -> Remaining:
+    """Split the plan's (unblocked) changes: a change whose live object already equals its
+    ``after`` (a delete whose object is gone) is done; every other change is still to do."""
+    index = LiveIndex(live)
+    result = Remaining()
+    for change in _active(plan):
+        found = index.find(change)
+        if matches_after(change, found):
+            result.done[change.address] = found.id if found is not None else None
+        else:
+            result.todo.append(change)
+    return result
+
+
+def _reason(change: Change, found: Resource | None) -> str:
+    if change.action == "create":
+        return f"{change.address}: created on the platform since the plan was made"
+    if found is None:
+        return f"{change.address}: deleted on the platform since the plan was made"
+    return f"{change.address}: changed on the platform since the plan was made"
+
+
+def stale_objects(plan: Plan, live: LiveState) -> list[tuple[str, str]]:
+    """(address, reason) of each change that is neither done nor still planned against the
+    live object it was planned against."""
+    index = LiveIndex(live)
+    stale: list[tuple[str, str]] = []
+    for change in _active(plan):
+        found = index.find(change)
+        if not matches_after(change, found) and not still_matches(change, found):
+            stale.append((change.address, _reason(change, found)))
+    return stale
+
+
+def check_stale(plan: Plan, *, config_digest: str, live: LiveState) -> list[str]:
+    """One reason per stale object (and one for a changed config); empty when the plan holds."""
+    reasons: list[str] = []
+    if plan.config_digest != config_digest:
+        reasons.append(f"config changed since the plan was made (digest "
+                       f"{plan.config_digest[:12]} is now {config_digest[:12]})")
+    reasons += [reason for _, reason in stale_objects(plan, live)]
+    return reasons
+
+
+def stale_error(reasons: list[str], addresses: list[str] | None = None) -> StalePlanError:
+    """``Saved plan is stale: REASON; REASON. Run `scsync plan` again.``"""
+    message = f"{STALE_HEAD}: {'; '.join(reasons)}. Run `scsync plan` again to review the changes."
+    return StalePlanError(message, addresses or [])
+
+
+def prepare_saved_plan(plan: Plan, *, config_digest: str, live: LiveState) -> Remaining:
+    """What is left of a saved plan, or ``StalePlanError`` naming every stale object."""
+    reasons = check_stale(plan, config_digest=config_digest, live=live)
+    if reasons:
+        addresses = [address for address, _ in stale_objects(plan, live)]
+        raise stale_error(reasons, addresses)
+    return remaining_changes(plan, live)

@@ -1,0 +1,306 @@
+"""The HTTP layer of the Social Connect provider: one ``ApiClient`` over a synchronous
+``httpx.Client`` that authenticates, pages, retries what is retryable, waits for rate-limit resets
+and turns every failure into a typed ``ProviderError``.
+
+The token travels only in the ``Authorization`` header of each request: never in a URL, a log
+record, an error message or a ``repr``. ``next_url`` is followed only to the base URL's origin,
+and plain ``http://`` is refused unless the host is loopback or the transport is in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from scsync.errors import ProviderError, RateLimitError, ResponseInfo, TokenExpiredError, redact
+from scsync.providers import apierrors, ratelimit
+from scsync.providers.auth import Credentials, refresh_access_token
+from scsync.providers.base import RateBudget
+from scsync.providers.origin import Origin, check_base_url
+
+logger = logging.getLogger(__name__)
+
+WaitCallback = Callable[[float, str], None]
+NoticeCallback = Callable[[str], None]
+PAGE_LIMIT = 200
+USER_AGENT = "scsync/0.1"
+REFRESH_NOTICE = "access token expired; refreshed it with the configured refresh token"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often and how patiently to retry: ``max_tries`` in all per call, exponential backoff
+    from ``base_s`` doubling up to ``cap_s`` (half fixed, half random jitter)."""
+
+    max_tries: int = 5
+    base_s: float = 0.5
+    cap_s: float = 30.0
+    max_rate_waits: int = 3
+
+    def delay(self, tries: int, jitter: float) -> float:
+        """The pause after the ``tries``-th failed try; ``jitter`` is uniform in [0, 1)."""
+        ceiling = min(self.cap_s, self.base_s * 2 ** (tries - 1))
+        return ceiling / 2 + jitter * ceiling / 2
+
+
+@dataclass(slots=True)
+class _Attempt:
+    """The progress of one logical call across its retries."""
+
+    method: str
+    path: str
+    idempotent: bool
+    tries: int = 0
+    rate_waits: int = 0
+    refreshed: bool = False
+
+
+class _Retry(Exception):  # noqa: N818 - control flow, never escapes the client
+    def __init__(self, seconds: float, reason: str) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class ClientOptions:
+    """Everything about an ``ApiClient`` except where it goes and who it is."""
+
+    version: str | None = None
+    timeout_s: float = 30.0
+    verify_tls: bool = True
+    in_process: bool = False
+    max_wait_s: float = 900.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+class ApiClient:
+    """Speaks the platform's REST API; see the module docstring for its guarantees.
+
+    ``reads`` and ``writes`` count every HTTP request sent (retries included; token refreshes are
+    counted in ``refreshes``); ``rate`` is the budget the last response announced.
+    """
+
+    def __init__(self, base_url: str, credentials: Credentials, *,
+                 options: ClientOptions | None = None,
+                 transport: httpx.BaseTransport | None = None,
+                 on_wait: WaitCallback | None = None, on_notice: NoticeCallback | None = None,
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.time,
+                 jitter: Callable[[], float] = random.random) -> None:
+        self.options = options or ClientOptions()
+        self.origin: Origin = check_base_url(base_url, verify_tls=self.options.verify_tls,
+                                             in_process=self.options.in_process)
+        self.base_url = base_url.rstrip("/")
+        self._credentials = credentials
+        self._old_secrets: list[str] = []
+        self._on_wait, self._on_notice = on_wait, on_notice
+        self._sleep, self._clock, self._jitter = sleep, clock, jitter
+        self.reads = self.writes = self.refreshes = 0
+        self.rate: RateBudget | None = None
+        self._http = httpx.Client(transport=transport, timeout=self._timeout(),
+                                  verify=self.options.verify_tls, follow_redirects=False,
+                                  headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
+
+    def __repr__(self) -> str:
+        return f"ApiClient({self.origin.text!r})"
+
+    def _timeout(self) -> httpx.Timeout:
+        seconds = self.options.timeout_s
+        return httpx.Timeout(seconds, connect=min(seconds, 10.0))
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret this client has held (old tokens too), for redaction."""
+        return tuple(s for s in (*self._credentials.secrets(), *self._old_secrets) if s)
+
+    def now(self) -> float:
+        """The client's clock (unix time): real time, or the one a test injected."""
+        return self._clock()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- public calls ------------------------------------------------------------------------
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return self.request("GET", path, params=params)
+
+    def post(self, path: str, form: Mapping[str, Any], *, idempotent: bool = True) -> Any:
+        """POST ``form`` (each value JSON-encoded). A create must pass ``idempotent=False``: it
+        is then never retried after a failure that may have taken effect (``ambiguous``)."""
+        return self.request("POST", path, form=form, idempotent=idempotent)
+
+    def delete(self, path: str) -> Any:
+        return self.request("DELETE", path)
+
+    def pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[list[Any]]:
+        """Each page of a paged list (``limit=200``), following ``next_url`` until it is null."""
+        target: str | None = path
+        query: dict[str, Any] | None = {"limit": PAGE_LIMIT, **(params or {})}
+        seen: set[str] = set()
+        while target:
+            body = self.request("GET", target, params=query)
+            if not isinstance(body, dict):
+                yield list(body) if isinstance(body, list) else []
+                return
+            yield list(body.get("data") or [])
+            target, query = (body.get("paging") or {}).get("next_url"), None
+            if target in seen:
+                raise ProviderError(redact(f"the platform's paging of {path} loops", self.secrets))
+            seen.add(target or "")
+
+    def get_all(self, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """Every item of a paged list."""
+        return [item for page in self.pages(path, params) for item in page]
+
+    def request(self, method: str, target: str, *, params: Mapping[str, Any] | None = None,
+                form: Mapping[str, Any] | None = None, idempotent: bool = True) -> Any:
+        """One logical call, retried as the rules allow; returns the envelope's ``response``."""
+        url = self._url(target)
+        attempt = _Attempt(method, url.path, idempotent or method == "GET")
+        while True:
+            try:
+                return self._once(attempt, url, params, form)
+            except _Retry as retry:
+                self._pause(retry.seconds, retry.reason)
+
+    # -- one try -----------------------------------------------------------------------------
+
+    def _url(self, target: str) -> httpx.URL:
+        url = httpx.URL(target if "://" in target else self.base_url + target)
+        if Origin.of(url) != self.origin:
+            where = redact(f"{Origin.of(url).text}{url.path}", self.secrets)
+            raise ProviderError(f"refusing to follow {where}: it is not on {self.origin.text}")
+        if "access_token" in url.params:
+            url = url.copy_remove_param("access_token")
+        return url
+
+    def _once(self, at: _Attempt, url: httpx.URL, params: Mapping[str, Any] | None,
+              form: Mapping[str, Any] | None) -> Any:
+        self._respect_budget()
+        at.tries += 1
+        try:
+            response = self._send(at.method, url, params, form)
+        except httpx.TransportError as exc:
+            raise self._transport_failure(exc, at) from None
+        self.rate = ratelimit.budget_from_headers(response.headers, self.rate)
+        logger.debug("%s %s -> %s", at.method, at.path, response.status_code)
+        if response.is_success:
+            return self._unwrap(response, at)
+        raise self._failure(response, at)
+
+    def _send(self, method: str, url: httpx.URL, params: Mapping[str, Any] | None,
+              form: Mapping[str, Any] | None) -> httpx.Response:
+        query = dict(params or {})
+        if self.options.version and "version" not in url.params:
+            query["version"] = self.options.version
+        data = {k: json.dumps(v) for k, v in form.items()} if form is not None else None
+        if method == "GET":
+            self.reads += 1
+        else:
+            self.writes += 1
+        headers = {"Authorization": f"Bearer {self._credentials.token}"}
+        return self._http.request(method, url, params=query or None, data=data, headers=headers)
+
+    def _unwrap(self, response: httpx.Response, at: _Attempt) -> Any:
+        try:
+            body = response.json()
+        except ValueError:
+            raise ProviderError(f"the platform sent an unreadable answer to {at.method} {at.path}",
+                                ResponseInfo(response.status_code, method=at.method,
+                                             path=at.path)) from None
+        if isinstance(body, dict) and "response" in body and "meta" in body:
+            return body["response"]
+        return body
+
+    # -- failures ----------------------------------------------------------------------------
+
+    def _failure(self, response: httpx.Response, at: _Attempt) -> Exception:
+        info = apierrors.response_info(response, at.method, at.path, self.secrets)
+        if info.error_id == "rate_limit_reached" or info.status == 429:
+            return self._rate_limited(at, info)
+        if apierrors.is_token_expired(info):
+            return self._expired(at, info)
+        error = apierrors.error_for(info, self.secrets)
+        if (info.status or 0) >= 500:
+            if at.idempotent and at.tries < self.options.retry.max_tries:
+                return self._backoff(at, error.message)
+            error.ambiguous = not at.idempotent
+            self._gave_up(at)
+        return error
+
+    def _transport_failure(self, exc: httpx.TransportError, at: _Attempt) -> Exception:
+        safe = at.idempotent or apierrors.was_not_sent(exc)
+        if safe and at.tries < self.options.retry.max_tries:
+            reason = apierrors.transport_reason(exc)
+            return self._backoff(at, f"{at.method} {at.path} failed: {reason}")
+        error = apierrors.transport_error(exc, origin=self.origin.text, method=at.method,
+                                          path=at.path, secrets=self.secrets)
+        error.ambiguous = not safe
+        self._gave_up(at)
+        return error
+
+    def _gave_up(self, at: _Attempt) -> None:
+        logger.info("%s %s failed after %d tries", at.method, at.path, at.tries)
+
+    def _backoff(self, at: _Attempt, what: str) -> _Retry:
+        seconds = self.options.retry.delay(at.tries, self._jitter())
+        reason = (f"{what}; retrying in {seconds:.1f} s "
+                  f"(try {at.tries + 1} of {self.options.retry.max_tries})")
+        return _Retry(seconds, redact(reason, self.secrets))
+
+    def _rate_limited(self, at: _Attempt, info: ResponseInfo) -> Exception:
+        now = self._clock()
+        seconds = ratelimit.seconds_until_reset(self.rate, now)
+        at.rate_waits += 1
+        if seconds > self.options.max_wait_s or at.rate_waits > self.options.retry.max_rate_waits:
+            reset_at = now + seconds - ratelimit.RESET_MARGIN_S
+            message = ratelimit.exhausted_message(self.rate, reset_at, now)
+            return RateLimitError(message, reset_at=reset_at, response=info)
+        reset_at = now + seconds - ratelimit.RESET_MARGIN_S
+        return _Retry(seconds, ratelimit.waiting_reason(self.rate, reset_at, now))
+
+    def _respect_budget(self) -> None:
+        """Before a call: when the window is spent, wait for its reset (or refuse to)."""
+        budget, now = self.rate, self._clock()
+        if budget is None or budget.remaining > 0 or budget.reset_at <= now:
+            return
+        seconds = ratelimit.seconds_until_reset(budget, now)
+        if seconds > self.options.max_wait_s:
+            message = ratelimit.exhausted_message(budget, budget.reset_at, now)
+            raise RateLimitError(message, reset_at=budget.reset_at)
+        self._pause(seconds, ratelimit.waiting_reason(budget, budget.reset_at, now))
+
+    def _expired(self, at: _Attempt, info: ResponseInfo) -> Exception:
+        if at.refreshed or not self._credentials.can_refresh:
+            return TokenExpiredError(apierrors.TOKEN_EXPIRED_HELP, info)
+        self._refresh()
+        at.refreshed = True
+        return _Retry(0.0, "")
+
+    def _refresh(self) -> None:
+        old = self._credentials.secrets()
+        self._credentials = refresh_access_token(self._http, self.base_url, self._credentials,
+                                                 secrets=self.secrets)
+        self._old_secrets.extend(old)
+        self.refreshes += 1
+        logger.info(REFRESH_NOTICE)
+        if self._on_notice:
+            self._on_notice(REFRESH_NOTICE)
+
+    def _pause(self, seconds: float, reason: str) -> None:
+        if seconds <= 0:
+            return
+        if reason:
+            logger.info("waiting %.1f s: %s", seconds, reason)
+            if self._on_wait:
+                self._on_wait(seconds, reason)
+        self._sleep(seconds)

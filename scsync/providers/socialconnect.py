@@ -1,0 +1,207 @@
+"""The ``socialconnect`` provider: reads the live state of an account with paged list calls only
+and writes one call per changed object, over an ``ApiClient`` (``platform-api.md``).
+
+It speaks resources, not plans: ``read``; the pure call builders ``create_call``, ``update_call``,
+``delete_call`` (``scsync.providers.calls``); ``execute``; and the conveniences ``create``,
+``update(key, changed_fields)`` and ``delete`` for callers without a plan.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from scsync.errors import NotFoundError, ProviderError
+from scsync.providers import parse
+from scsync.providers.base import Account, Call, HistoryEntry, LiveState
+from scsync.providers.calls import CallBuilder, resolve_path, resolve_refs
+from scsync.providers.http import ApiClient
+from scsync.resources import Kind, Resource, ResourceKey, profile_ident
+
+logger = logging.getLogger(__name__)
+
+# Kinds whose reading needs the live profiles (streams and groups name them).
+_NEEDS_PROFILES = frozenset({Kind.PROFILE, Kind.TOPIC, Kind.PROFILE_GROUP})
+
+
+class SocialConnectProvider:
+    """A Social Connect account (``account_id``) over ``client``.
+
+    ``read`` returns the profiles too whenever topics or profile groups are read, since their
+    streams and members refer to them.
+    """
+
+    type_name: ClassVar[str] = "socialconnect"
+
+    def __init__(self, client: ApiClient, account_id: int, *,
+                 on_close: Callable[[], None] | None = None) -> None:
+        self.client = client
+        self.account_id = int(account_id)
+        self.calls = CallBuilder(self.account_id)
+        self._on_close = on_close
+        self._extra_secrets: tuple[str, ...] = ()
+        self._live: LiveState | None = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(account_id={self.account_id}, {self.client!r})"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret the provider holds (refreshed tokens included), for redaction."""
+        return (*self.client.secrets, *self._extra_secrets)
+
+    @secrets.setter
+    def secrets(self, values: tuple[str, ...]) -> None:
+        self._extra_secrets = tuple(values)
+
+    def _path(self, *parts: str) -> str:
+        return "/" + "/".join((str(self.account_id), "settings", *parts))
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def read(self, kinds: frozenset[Kind] | None = None) -> LiveState:
+        """The live state of ``kinds`` (all when None): one paged list per kind, none per object."""
+        kinds = frozenset(Kind) if kinds is None else frozenset(kinds)
+        start = self.client.reads
+        me = parse.parse_me(self.client.get("/me"))
+        account, projects = self._account()
+        live = LiveState(account=account, me=me, resources={}, projects=projects)
+        live.flows = [parse.parse_flow(f) for f in self._list("flows")]
+        live.connected_profiles = [parse.parse_connected_profile(c)
+                                   for c in self._list("connectedprofiles")]
+        self._read_resources(live, kinds)
+        live.rate = self.client.rate
+        live.reads = self.client.reads - start
+        live.read_at = self._now()
+        self._live = live
+        logger.debug("read %d objects of account %s in %d calls", len(live.resources),
+                     self.account_id, live.reads)
+        return live
+
+    def _read_resources(self, live: LiveState, kinds: frozenset[Kind]) -> None:
+        profiles: list[Mapping[str, Any]] = []
+        if kinds & _NEEDS_PROFILES:
+            profiles = self._list("profiles")
+            self._add_profiles(live, profiles)
+        if Kind.TOPIC in kinds:
+            self._add(live, (parse.parse_topic(t) for t in self._list("topics")))
+        if Kind.PROFILE_GROUP in kinds and self._has_groups(live.account):
+            self._add_groups(live, profiles, self._list("profilegroups"))
+        if Kind.USER in kinds:
+            self._add(live, (parse.parse_user(u) for u in self._list("users")))
+
+    def _list(self, name: str) -> list[Any]:
+        return self.client.get_all(self._path(name))
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.client.now(), tz=UTC)
+
+    def _account(self) -> tuple[Account, list[Mapping[str, Any]]]:
+        for page in self.client.pages("/me/accounts"):
+            for item in page:
+                if str(item.get("id")) == str(self.account_id):
+                    return parse.parse_account(item)
+        raise ProviderError(f"account {self.account_id} is not among the accounts this token "
+                            "can use; check provider.account_id and the token's user")
+
+    @staticmethod
+    def _has_groups(account: Account) -> bool:
+        return bool(account.features.get("profile_groups", True))
+
+    @staticmethod
+    def _add(live: LiveState, resources: Iterable[Resource]) -> None:
+        for resource in resources:
+            live.resources[resource.key] = resource
+
+    def _add_profiles(self, live: LiveState, bodies: list[Mapping[str, Any]]) -> None:
+        flows = {f.id: f.name for f in live.flows}
+        for body in bodies:
+            resource = parse.parse_profile(body, flows)
+            live.resources[resource.key] = resource
+            prefix = parse.prefix_of(str(body["type"]))
+            live.profile_aliases[profile_ident(f"{prefix}/{body['service_id']}")] = resource.key
+
+    def _add_groups(self, live: LiveState, profiles: list[Mapping[str, Any]],
+                    bodies: list[Mapping[str, Any]]) -> None:
+        names = {(str(p["type"]), str(p["service_id"])): parse.profile_name(p) for p in profiles}
+        groups = {str(g["id"]): str(g["name"]) for g in bodies}
+        self._add(live, (parse.parse_profile_group(g, names, groups) for g in bodies))
+
+    def history(self, since: datetime | None = None,
+                object_ids: Iterable[str] = ()) -> list[HistoryEntry]:
+        """Settings-history entries since ``since`` (of ``object_ids`` only, when given)."""
+        params: dict[str, Any] = {}
+        if since is not None:
+            params["date_from"] = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        wanted = {str(i) for i in object_ids}
+        entries = [parse.parse_history(e)
+                   for e in self.client.get_all(self._path("history"), params)]
+        return sorted((e for e in entries if not wanted or e.object_id in wanted),
+                      key=lambda e: e.date)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def create_call(self, desired: Resource, live: LiveState) -> Call:
+        return self.calls.create(desired, live)
+
+    def update_call(self, live_resource: Resource, changed: Mapping[str, Any],
+                    desired: Resource, live: LiveState) -> Call:
+        return self.calls.update(live_resource, changed, desired, live)
+
+    def delete_call(self, live_resource: Resource) -> Call:
+        return self.calls.delete(live_resource)
+
+    def execute(self, call: Call, ids: Mapping[str, str]) -> str | None:
+        """Send ``call`` with its references filled in from ``ids``; the created id, if any.
+
+        A create is never retried after a failure that may have taken effect: the error is
+        raised with ``ambiguous`` set, and the caller re-reads before trying again.
+        """
+        path, form = resolve_path(call.path, ids), resolve_refs(call.form, ids)
+        self._live = None
+        logger.debug("%s %s (%s %s)", call.method, path, call.action, call.address)
+        if call.method == "DELETE":
+            self.client.delete(path)
+            return None
+        body = self.client.post(path, form, idempotent=call.action != "create")
+        if call.action == "create" and isinstance(body, dict) and body.get("id") is not None:
+            return str(body["id"])
+        return None
+
+    def _state(self) -> LiveState:
+        return self._live if self._live is not None else self.read()
+
+    def _live_resource(self, key: ResourceKey, live: LiveState) -> Resource:
+        found = live.find(key)
+        if found is None:
+            raise NotFoundError(f"{key.kind.value}.{key.ident} is not on the platform")
+        return found
+
+    def create(self, resource: Resource, live: LiveState | None = None) -> str | None:
+        """Create ``resource`` (a topic or profile group); returns its platform id."""
+        return self.execute(self.create_call(resource, live or self._state()), {})
+
+    def update(self, key: ResourceKey, changed_fields: Mapping[str, Any],
+               live: LiveState | None = None) -> None:
+        """Set ``changed_fields`` (field -> new value) on the live object of ``key``."""
+        live = live or self._state()
+        current = self._live_resource(key, live)
+        name = current.name
+        if current.kind in (Kind.TOPIC, Kind.PROFILE_GROUP) and "name" in changed_fields:
+            name = str(changed_fields["name"])
+        desired = Resource(kind=current.kind, name=name,
+                           fields={**current.fields, **changed_fields}, id=current.id)
+        self.execute(self.update_call(current, changed_fields, desired, live), {})
+
+    def delete(self, key: ResourceKey, live: LiveState | None = None) -> None:
+        """Delete the live object of ``key`` (a topic or profile group)."""
+        live = live or self._state()
+        self.execute(self.delete_call(self._live_resource(key, live)), {})
+
+    def close(self) -> None:
+        self.client.close()
+        if self._on_close is not None:
+            self._on_close()
+
