@@ -1,17 +1,16 @@
 """Benchmarks that print ratios against baselines measured in the same run (``make bench``).
 
 Shared here: ``Row`` (one measured figure, its baseline and the ratio between them), ``measure``
-(a subprocess's wall time and its own peak RSS, read with ``os.wait4`` so that no other child's
-memory counts) and ``format_table``. Each bench module exposes ``run(sizes) -> list[Row]``.
+(a subprocess's wall time and its own peak RSS, read with ``os.wait4`` in a small wrapper
+process so that neither other children nor the bench's own memory count) and
+``format_table``. Each bench module exposes ``run(sizes) -> list[Row]``.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
+import sys
 import tempfile
-import threading
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,7 @@ class Row:
     bench: str
     size: int | None
     metric: str
-    value: float
+    value: float | None
     unit: str
     baseline: float | None = None
     baseline_name: str = ""
@@ -52,26 +51,32 @@ class Measured:
     stderr: str
 
 
+# Runs the measured command and reports its own wall time and peak RSS. A child's ru_maxrss
+# includes the RSS of the process it was forked from, so the command is started from this small
+# interpreter (no site import) rather than from the bench, which may hold a whole account.
+_WRAPPER = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+wall = time.perf_counter() - start
+with open(sys.argv[1], "w") as fh:
+    fh.write(f"{wall} {usage.ru_maxrss}")
+sys.exit(os.waitstatus_to_exitcode(status) % 256)
+"""
+
+
 def measure(cmd: Sequence[str], *, env: Mapping[str, str] | None = None,
-            cwd: Path | None = None, timeout_s: float = 900) -> Measured:
-    """Run ``cmd`` to completion; wall time from spawn to reap, peak RSS of that child alone."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, cwd=cwd,
-                                env=dict(env) if env is not None else None)
-        killer = threading.Timer(timeout_s, proc.kill)
-        killer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            killer.cancel()
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return Measured(wall, usage.ru_maxrss / 1024, proc.returncode,
-                        out.read().decode("utf-8", "replace"),
-                        err.read().decode("utf-8", "replace"))
+            cwd: Path | None = None, timeout_s: float = 1800) -> Measured:
+    """Run ``cmd`` to completion: its wall time (spawn to reap) and the peak RSS of that process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        result = Path(tmp) / "usage"
+        done = subprocess.run([sys.executable, "-S", "-c", _WRAPPER, str(result), *cmd],
+                              capture_output=True, cwd=cwd, timeout=timeout_s, check=False,
+                              env=dict(env) if env is not None else None)
+        wall, maxrss_kb = result.read_text().split()
+    return Measured(float(wall), int(maxrss_kb) / 1024, done.returncode,
+                    done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"))
 
 
 def ratio(baseline: float | None, value: float | None) -> float | None:

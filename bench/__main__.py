@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib
+import inspect
 import logging
 import os
 import platform
@@ -39,13 +40,13 @@ def to_row(name: str, item: Any) -> Row:
     elif hasattr(item, "_asdict"):
         item = item._asdict()
     if not isinstance(item, dict):
-        return Row(name, None, str(item), 0.0, "", note="unrecognised row")
+        return Row(name, None, str(item), None, "", note="unrecognised row")
     known = {k: v for k, v in item.items() if k in ROW_FIELDS}
     extra = {k: v for k, v in item.items() if k not in ROW_FIELDS}
     known.setdefault("bench", name)
     known.setdefault("size", None)
     known.setdefault("metric", str(extra.pop("name", "?")))
-    known.setdefault("value", 0.0)
+    known.setdefault("value", None)
     known.setdefault("unit", "")
     if extra:
         known["note"] = "; ".join(filter(None, [str(known.get("note") or ""),
@@ -53,20 +54,33 @@ def to_row(name: str, item: Any) -> Row:
     return Row(**known)
 
 
+def takes_sizes(module: Any) -> bool:
+    """True when the module's ``run`` takes the sizes alone (``run(sizes) -> list[row]``)."""
+    run = getattr(module, "run", None)
+    if run is None:
+        return False
+    required = [p for p in inspect.signature(run).parameters.values()
+                if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(required) == 1
+
+
 def run_bench(name: str, sizes: Sequence[int]) -> tuple[list[Row], str]:
     """Rows of one bench, and the raw output of one that printed instead of returning rows."""
     if not (ROOT / "bench" / f"{name}.py").exists():
-        return [Row(name, None, "not run", 0.0, "", note=f"bench/{name}.py does not exist")], ""
+        return [Row(name, None, "not run", None, "", note=f"bench/{name}.py does not exist")], ""
     try:
         module = importlib.import_module(f"bench.{name}")
-        if hasattr(module, "run"):
-            return [to_row(name, r) for r in module.run(list(sizes))], ""
+        if takes_sizes(module):
+            found = module.run(list(sizes))
+            if isinstance(found, list):
+                return [to_row(name, r) for r in found], ""
+            return [], f"## bench/{name}.py\n\n{found}"
         done = measure([sys.executable, "-m", f"bench.{name}", "--sizes",
                         ",".join(map(str, sizes))], cwd=ROOT)
-        return [], f"## bench/{name}.py (exit {done.returncode})\n\n{done.stdout}{done.stderr}"
+        return [], f"## bench/{name}.py (exit {done.returncode})\n\n{done.stdout.rstrip()}"
     except Exception as exc:  # one failing bench must not hide the others' figures
         log.exception("bench %s failed", name)
-        return [Row(name, None, "failed", 0.0, "", note=f"{type(exc).__name__}: {exc}")], ""
+        return [Row(name, None, "failed", None, "", note=f"{type(exc).__name__}: {exc}")], ""
 
 
 def machine() -> str:

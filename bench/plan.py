@@ -246,9 +246,12 @@ def _naive_rows(n: int, first: Measured, naive: Measured, *, ok: bool) -> list[R
 def _phase_rows(n: int, found: dict[str, Any]) -> list[Row]:
     if not found:
         return []
-    return [Row(BENCH, n, f"phase: {name}", float(found[f"{name}_s"]), "s",
+    rows = [Row(BENCH, n, f"phase: {name}", float(found[f"{name}_s"]), "s",
                 note=f"in one process; reads {found['reads']}" if name == "read" else "")
             for name in ("load", "read", "diff")]
+    rows.append(Row(BENCH, n, "phases: peak memory", float(found["peak_rss_mb"]), "MB",
+                    note=f"load + read + plan in one process; {found['changes']} changes"))
+    return rows
 
 
 def _memory_row(n: int, first: Measured, octo: Measured, *, ok: bool) -> Row:

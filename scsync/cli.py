@@ -8,14 +8,21 @@ Add a command with ``@main.command()`` and the shared option decorators (``confi
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from scsync import engine
-from scsync.errors import Problem, ScsyncError, _ProblemsError
+from scsync.console import NO_TTY_REFUSAL, Console, stop_on_sigint
+from scsync.emulator.cli import emulator as emulator_cli
+from scsync.errors import ApplyError, Problem, ScsyncError, _ProblemsError
+from scsync.plan.model import Plan
+from scsync.plan.render import render, render_many
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -110,3 +117,225 @@ def validate(dirs: tuple[Path, ...], var_files: tuple[Path, ...]) -> None:
 def schema() -> None:
     """Print the JSON Schema of config files."""
     click.echo(engine.config_schema(), nl=False)
+
+
+# -- commands against the platform ----------------------------------------------------------
+
+FORMAT_CHOICE = click.Choice(["text", "markdown", "json", "html"])
+
+
+def use_color(stream: Any = None) -> bool:
+    """ANSI colour only on a terminal, and never when ``NO_COLOR`` is set."""
+    stream = stream or sys.stdout
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def max_wait_option(func: F) -> F:
+    return click.option("--max-wait", "max_wait", type=click.FloatRange(min=0), default=900.0,
+                        show_default=True,
+                        help="Longest wait, in seconds, for a rate-limit reset.")(func)
+
+
+def status_console() -> Console:
+    """Waits, notices and progress go to stderr, so stdout holds only the rendered output."""
+    return Console(sys.stderr, tty=sys.stderr.isatty())
+
+
+def hooks_for(console: Console, max_wait: float) -> engine.Hooks:
+    return engine.Hooks(on_wait=console.wait, on_notice=console.notice, max_wait_s=max_wait)
+
+
+def each_account(dirs: Sequence[Path], work: Callable[[Path], Any]) -> tuple[list[tuple[str, Any]],
+                                                                             bool]:
+    """Run ``work`` per account; with several accounts an error in one is printed (prefixed by
+    its directory) and the others go on. Returns the results and whether any account failed."""
+    results: list[tuple[str, Any]] = []
+    failed = False
+    for root in dirs:
+        try:
+            results.append((str(root), work(root)))
+        except ScsyncError as exc:
+            if len(dirs) == 1:
+                raise
+            failed = True
+            for line in error_lines(exc):
+                click.echo(f"{root}: {line}", err=True)
+    return results, failed
+
+
+@main.command()
+@config_dirs
+@var_files
+@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write the JSON plan file here.")
+@click.option("--format", "fmt", type=FORMAT_CHOICE, default="text", show_default=True)
+@click.option("--target", "targets", multiple=True, metavar="ADDR",
+              help="Plan only these addresses (globs allowed; repeatable).")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
+@click.option("--force", is_flag=True, help="Lift the update/delete thresholds (never protect:).")
+@click.option("--live-snapshot", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Plan offline against a snapshot instead of the platform.")
+@max_wait_option
+def plan(dirs: tuple[Path, ...], var_files: tuple[Path, ...], out: Path | None, fmt: str,
+         targets: tuple[str, ...], detailed_exitcode: bool, force: bool,
+         live_snapshot: Path | None, max_wait: float) -> None:
+    """Read the live state, diff it against the config, and show the changes."""
+    hooks = hooks_for(status_console(), max_wait)
+    results, failed = each_account(dirs, lambda root: engine.plan(
+        root, var_files=var_files, force=force, targets=targets, live_snapshot=live_snapshot,
+        hooks=hooks))
+    plans = [(label, planned.plan) for label, planned in results]
+    for _, planned in results:
+        echo_problems(planned.warnings)
+    if out is not None and plans:
+        out.write_text(plans[0][1].to_json() if len(plans) == 1
+                       else render_many(plans, "json"), encoding="utf-8")
+    hint = f"the plan file {out}" if out else None
+    if len(dirs) == 1 and plans:
+        click.echo(render(plans[0][1], fmt, color=use_color(), full_plan_hint=hint), nl=False)
+    elif plans:
+        click.echo(render_many(plans, fmt, color=use_color(), full_plan_hint=hint), nl=False)
+    ctx = click.get_current_context()
+    ctx.exit(plan_exit_code(plans, failed=failed, detailed=detailed_exitcode))
+
+
+def plan_exit_code(plans: Sequence[tuple[str, Plan]], *, failed: bool, detailed: bool) -> int:
+    """1 (an error in any account) over 3 (a safety gate) over 2 (changes, when asked) over 0."""
+    if failed:
+        return 1
+    if any(p.refused for _, p in plans):
+        return 3
+    if detailed and any(not p.is_empty for _, p in plans):
+        return 2
+    return 0
+
+
+@main.command()
+@config_dir
+@var_files
+@click.argument("planfile", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking.")
+@click.option("--force", is_flag=True, help="Lift the update/delete thresholds (never protect:).")
+@click.option("--parallelism", type=click.IntRange(min=1, max=16), default=1, show_default=True,
+              help="Independent writes in flight at once.")
+@max_wait_option
+def apply(root: Path, var_files: tuple[Path, ...], planfile: Path | None, auto_approve: bool,
+          force: bool, parallelism: int, max_wait: float) -> None:
+    """Plan, ask, and make the changes (or apply a saved PLANFILE exactly, unless stale)."""
+    console = Console(sys.stdout, tty=sys.stdout.isatty())
+    stop = threading.Event()
+
+    def show(planned: engine.Planned) -> None:
+        echo_problems(planned.warnings)
+        click.echo(render(planned.plan, "text", color=use_color()), nl=False)
+
+    def approve(_: Plan) -> bool:
+        if auto_approve:
+            return True
+        if not sys.stdin.isatty():
+            raise ScsyncError(NO_TTY_REFUSAL)
+        if not console.ask_approval(sys.stdin):
+            raise ScsyncError("Apply cancelled: only 'yes' is accepted; nothing was changed.")
+        return True
+
+    run = engine.ApplyRun(approve=approve, show=show, progress=console.progress, stop=stop,
+                          parallelism=parallelism)
+    with stop_on_sigint(stop, console):
+        try:
+            result = engine.apply(root, run, plan_file=planfile, var_files=var_files,
+                                  force=force, hooks=hooks_for(console, max_wait))
+        except ApplyError as exc:
+            if exc.ledger is not None:
+                console.ledger(exc.ledger)
+            raise
+    if result.ledger is not None:
+        console.ledger(result.ledger)
+    click.echo(result.message)
+
+
+@main.command()
+@config_dirs
+@var_files
+@click.option("--format", "fmt", type=FORMAT_CHOICE, default="text", show_default=True)
+@max_wait_option
+def drift(dirs: tuple[Path, ...], var_files: tuple[Path, ...], fmt: str, max_wait: float) -> None:
+    """Report drift for a scheduled job: exit 0 none, 2 drift or expired streams, 1 error."""
+    from scsync.ops.drift import has_drift
+    from scsync.ops.drift_render import render as render_drift
+    from scsync.ops.drift_render import render_many as render_drifts
+
+    hooks = hooks_for(status_console(), max_wait)
+    results, failed = each_account(dirs, lambda root: engine.drift(root, var_files=var_files,
+                                                                   hooks=hooks))
+    if len(dirs) == 1 and results:
+        click.echo(render_drift(results[0][1], fmt, color=use_color()), nl=False)  # type: ignore[arg-type]
+    elif results:
+        click.echo(render_drifts(results, fmt, color=use_color()), nl=False)  # type: ignore[arg-type]
+    drifted = any(has_drift(report) for _, report in results)
+    click.get_current_context().exit(1 if failed else 2 if drifted else 0)
+
+
+@main.command()
+@config_dir
+@var_files
+@click.option("-o", "--out", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@max_wait_option
+def snapshot(root: Path, var_files: tuple[Path, ...], out: Path, max_wait: float) -> None:
+    """Write the live account in the emulator's fixture format (no tokens)."""
+    engine.snapshot(root, out, var_files=var_files, hooks=hooks_for(status_console(), max_wait))
+    click.echo(f"Snapshot written to {out}.")
+
+
+@main.command()
+@config_dir
+@var_files
+@click.option("-o", "--out", required=True, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--kinds", metavar="K,...", help="Only these kinds (profiles, topics, "
+              "profile_groups, users).")
+@click.option("--lenient", is_flag=True, help="Keep live values that break a rule, marked "
+              "with a comment.")
+@max_wait_option
+def export(root: Path, var_files: tuple[Path, ...], out: Path, kinds: str | None,
+           lenient: bool, max_wait: float) -> None:
+    """Write the live account as config YAML, merging into files already there."""
+    result = engine.export(root, out, kinds=kinds, lenient=lenient, var_files=var_files,
+                           hooks=hooks_for(status_console(), max_wait))
+    echo_problems(Problem(p.message, p.location, p.address, p.field, warning=True)
+                  for p in result.kept_problems)
+    click.echo(f"Exported {len(result.created)} new and {len(result.updated)} updated objects "
+               f"into {len(result.written)} files under {out}.")
+
+
+@main.command()
+@config_dir
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if a file would change.")
+def fmt(root: Path, check: bool) -> None:
+    """Rewrite config files with canonical key order and quoting (comments kept)."""
+    changed = engine.fmt(root, check=check)
+    for path in changed:
+        click.echo(path)
+    if check and changed:
+        click.echo(f"{len(changed)} file(s) would be reformatted; run `scsync fmt`.", err=True)
+        click.get_current_context().exit(1)
+
+
+@main.group()
+def groups() -> None:
+    """Profile groups."""
+
+
+@groups.command("export")
+@config_dir
+@var_files
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True)
+@click.option("-o", "--out", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@max_wait_option
+def groups_export(root: Path, var_files: tuple[Path, ...], fmt: str, out: Path,
+                  max_wait: float) -> None:
+    """Every profile group's members, one row per (group, profile)."""
+    rows = engine.groups_export(root, out, fmt=fmt, var_files=var_files,
+                                hooks=hooks_for(status_console(), max_wait))
+    click.echo(f"Wrote {rows} rows to {out}.")
+
+
+main.add_command(emulator_cli)

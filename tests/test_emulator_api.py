@@ -7,7 +7,10 @@ import httpx
 import pytest
 
 from scsync.emulator import Clock, Emulator, open_emulator
-from tests.emulator_helpers import START, Api, api, clock, emu, error, make_fixture  # noqa: F401
+from tests import emulator_helpers as helpers
+from tests.emulator_helpers import START, Api, error, make_fixture
+
+clock, emu, api = helpers.clock, helpers.emu, helpers.api  # the fixtures these tests use
 
 
 def test_me_describes_the_token_user(api: Api) -> None:
@@ -40,7 +43,8 @@ def test_connected_profiles_of_me_and_of_the_account(api: Api) -> None:
 
 def test_flows_are_listed(api: Api) -> None:
     assert api.ok(api.get("/1001/settings/flows"))["data"] == [
-        {"id": 501, "name": "Refund", "enabled": True}, {"id": 502, "name": "CSAT", "enabled": True}]
+        {"id": 501, "name": "Refund", "enabled": True},
+        {"id": 502, "name": "CSAT", "enabled": True}]
 
 
 def test_profiles_list_and_one_profile_case_insensitively(api: Api) -> None:
@@ -113,7 +117,8 @@ def test_resending_an_expired_stream_keeps_it_expired(api: Api) -> None:
 
 def test_profile_group_create_update_delete(api: Api) -> None:
     created = api.ok(api.post("/1001/settings/profilegroups", profile_group={
-        "name": "UK", "color": "#3949AB", "profiles": [{"type": "twitter", "service_id": "clara"}]}))
+        "name": "UK", "color": "#3949AB",
+        "profiles": [{"type": "twitter", "service_id": "clara"}]}))
     assert created == {"id": 2, "name": "UK", "color": "#3949AB",
                        "profiles": [{"type": "twitter", "service_id": "Clara"}], "groups": []}
     emea = api.ok(api.post("/1001/settings/profilegroup/1", updates={
@@ -292,10 +297,11 @@ def test_controls_call_log_state_and_loopback_only(api: Api, emu: Emulator) -> N
     with again.platform.tx() as tx:
         assert [t["name"] for t in tx.all("topics")] == ["Care", "Logged"]
     again.close()
-    remote = httpx.Client(transport=httpx.WSGITransport(app=emu.wsgi,
-                                                        client=("10.0.0.5", 123)),
+    remote = httpx.Client(transport=httpx.WSGITransport(app=emu.wsgi, remote_addr="10.0.0.5"),
                           base_url="http://e")
-    assert remote.get("/_emulator/calls").status_code == 403
+    assert error(remote.get("/_emulator/calls")) == (
+        403, "no_permission", "emulator controls answer loopback clients only")
+    remote.close()
 
 
 def test_edit_control_applies_rules(api: Api) -> None:

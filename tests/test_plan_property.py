@@ -9,7 +9,15 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from plan_factories import keyed, make_group, make_live, make_profile, make_topic, make_user, plan_of
+from plan_factories import (
+    keyed,
+    make_group,
+    make_live,
+    make_profile,
+    make_topic,
+    make_user,
+    plan_of,
+)
 
 from scsync.plan.diff import NAMED_KINDS
 from scsync.plan.model import Plan
@@ -27,10 +35,14 @@ domains = st.lists(st.sampled_from(["https://a.example", "https://b.example", "h
 replies = st.lists(st.fixed_dictionaries({"label": st.sampled_from(["Refund?", "Bags"]),
                                           "flow": st.sampled_from(["Refund", "Baggage"])}),
                    max_size=2)
-streams = st.lists(st.fixed_dictionaries({
-    "profile": st.sampled_from(["twitter/CompetitorAir", "facebook/competitorair",
-                                "twitter/ClaraLines"]),
-    "authorized": st.booleans()}), max_size=3, unique_by=lambda s: s["profile"])
+# authorized streams only of pages a connected profile admins (plan-time check)
+streams = st.lists(st.sampled_from([
+    {"profile": "twitter/CompetitorAir", "authorized": False},
+    {"profile": "facebook/competitorair", "authorized": False},
+    {"profile": "twitter/ClaraLines", "authorized": False},
+    {"profile": "twitter/ClaraLines", "authorized": True},
+    {"profile": "facebook/claralines", "authorized": True}]),
+    max_size=3, unique_by=lambda s: s["profile"])
 
 
 @st.composite
@@ -113,9 +125,8 @@ def assert_converged(desired: dict[ResourceKey, Resource], live: list[Resource])
         have = found[key]
         for name, value in want.fields.items():
             assert same_value(key.kind, name, value, have.fields.get(name)), (key, name)
-    if True:  # authoritative kinds hold nothing else
-        extra = {k for k in found if k.kind in NAMED_KINDS} - set(desired)
-        assert not extra
+    # both deletable kinds are authoritative here: they hold nothing else
+    assert {k for k in found if k.kind in NAMED_KINDS} <= set(desired)
 
 
 @SETTINGS

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import yaml
 
-from scsync.errors import AuthError, RateLimitError, ServerError
+from scsync.errors import AuthError, PlatformRejected, RateLimitError, ServerError
 from scsync.providers.auth import Credentials
 from scsync.providers.base import LiveState
 from scsync.providers.factory import EmulatorProvider, build_provider
@@ -137,9 +137,11 @@ def test_the_platform_refuses_a_duplicate_topic(provider: EmulatorProvider) -> N
     live = provider.read()
     call = provider.create_call(Resource(Kind.TOPIC, "Old Campaign", {"name": "Old Campaign"}),
                                 live)
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(PlatformRejected) as caught:
         provider.execute(call, {})
-    assert str(caught.value).startswith("the platform refused POST /1001/settings/topics: ")
+    assert str(caught.value).startswith("the platform refused POST /1001/settings/topics: "
+                                        "invalid_parameter: ")
+    assert caught.value.response is not None and caught.value.response.status == 400
 
 
 def test_rate_limit_beyond_max_wait(tmp_path: Path) -> None:
@@ -149,7 +151,8 @@ def test_rate_limit_beyond_max_wait(tmp_path: Path) -> None:
             provider.read()
         assert str(caught.value).startswith("rate limit reached: 0 of 3 calls left until ")
         assert str(caught.value).endswith(" UTC; re-run then or raise --max-wait")
-        assert provider.client.reads == 4
+        # the third answer says 0 left: the fourth call is not even sent
+        assert provider.client.reads == 3
     finally:
         provider.close()
 

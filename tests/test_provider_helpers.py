@@ -75,7 +75,8 @@ class Recorder:
 
 
 def make_client(handler: Handler, *, time: FakeTime | None = None, base_url: str = BASE,
-                credentials: Credentials | None = None, waits: list[tuple[float, str]] | None = None,
+                credentials: Credentials | None = None,
+                waits: list[tuple[float, str]] | None = None,
                 notices: list[str] | None = None, jitter: float = 1.0,
                 **options: Any) -> ApiClient:
     time = time or FakeTime()

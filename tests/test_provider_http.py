@@ -4,6 +4,7 @@ retries and backoff, rate-limit waits, error mapping and token refresh."""
 from __future__ import annotations
 
 import json
+import threading
 from urllib.parse import parse_qs
 
 import httpx
@@ -351,7 +352,8 @@ def test_an_expired_token_is_refreshed_once_and_used_from_then_on() -> None:
     assert "Authorization" not in refresh.headers
     assert parse_qs(refresh.content.decode()) == {
         "refresh_token": [REFRESH], "client_id": ["client-42"], "client_secret": [CLIENT_SECRET]}
-    assert [r.headers.get("Authorization") for r in (seen[2], seen[3])] == [f"Bearer {NEW_TOKEN}"] * 2
+    after = [r.headers.get("Authorization") for r in (seen[2], seen[3])]
+    assert after == [f"Bearer {NEW_TOKEN}"] * 2
     assert len(seen) == 4
     assert {TOKEN, NEW_TOKEN, REFRESH, "r2-xyz1", CLIENT_SECRET} <= set(client.secrets)
     assert client.refreshes == 1
@@ -388,3 +390,28 @@ def test_request_bodies_are_json_per_field_even_for_nested_refs() -> None:
                           idempotent=False)
     form = parse_qs(rec.requests[0].content.decode())
     assert json.loads(form["profile_group"][0]) == {"name": "EMEA", "groups": [{"id": 3}]}
+
+
+def test_parallel_calls_refresh_the_token_once() -> None:
+    barrier = threading.Barrier(2, timeout=5)
+    refreshes: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth/access_token/":
+            refreshes.append(request.url.path)
+            return httpx.Response(200, json={"access_token": NEW_TOKEN})
+        if request.headers["Authorization"] == f"Bearer {TOKEN}":
+            barrier.wait()  # both calls were sent with the old token
+            return fail(403, "no_permission", "The access token has expired.")
+        return ok({"id": 1})
+
+    client = make_client(Recorder([answer]), credentials=refresh_credentials())
+    results: list[object] = []
+    threads = [threading.Thread(target=lambda: results.append(client.get("/me")))
+               for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert results == [{"id": 1}, {"id": 1}]
+    assert refreshes == ["/oauth/access_token/"]

@@ -54,7 +54,8 @@ def test_live_profiles() -> None:
         "color": "#6a1b9a", "name": None, "url": None, "location": None,
         "bio": "Fly https://clarabridge.com/claralines/ now", "privacy_policy_url": None,
         "welcome_message": "Hi!",
-        "quick_replies": [{"label": "Refund?", "flow": "Refund"}, {"label": "Gone", "flow": "#999"}],
+        "quick_replies": [{"label": "Refund?", "flow": "Refund"},
+                          {"label": "Gone", "flow": "#999"}],
         "quick_replies_on_every_message": [], "custom_profiles": [],
         "accept_custom_profile_terms": False}
     facebook = live.resources[ResourceKey.of(Kind.PROFILE, "facebook/claralines")]

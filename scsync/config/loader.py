@@ -67,12 +67,25 @@ def parse(text: str, source: Source) -> Any:
     try:
         loaded = load(text)
     except YamlProblem as exc:
-        return source.at(exc.message, exc.line, exc.col)
+        return _colour_hint(text, source) or source.at(exc.message, exc.line, exc.col)
     if loaded.data is None:
         return source.at("the file holds no settings (only comments); add settings or remove it",
                          1, 1)
     source.positions = loaded.positions
     return loaded.data
+
+
+_ANY_UNQUOTED_COLOUR = re.compile(r"[{,\s]color\s*:\s*(#[0-9A-Fa-f]+)")
+
+
+def _colour_hint(text: str, source: Source) -> Problem | None:
+    """A syntax error caused by an unquoted colour in a flow mapping (``{color: #6A1B9A}``)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _ANY_UNQUOTED_COLOUR.search(" " + line)
+        if match:
+            return source.at(f'quote the colour: write color: "{match.group(1)}" (unquoted, # '
+                             "starts a YAML comment)", number, match.start(1))
+    return None
 
 
 class _Loading:
@@ -129,7 +142,8 @@ class _Loading:
             return
         if not isinstance(value, dict):
             self.problems.append(source.problem(
-                f"{kind.config_section} must be a mapping of NAME: settings", (kind.config_section,)))
+                f"{kind.config_section} must be a mapping of NAME: settings",
+                (kind.config_section,)))
             return
         for name, data in value.items():
             self.object(kind, str(name), data, source)
@@ -211,7 +225,7 @@ def _load_settings(loading: _Loading, root: Path) -> None:
 
 
 def load_config(root: Path, *, var_files: Sequence[Path] = ()) -> Config:
-    """The validated config of the account in ``root``; raises ``ConfigError`` with every problem."""
+    """The validated config of the account in ``root``; raises ``ConfigError`` with all problems."""
     root = Path(root)
     if not root.is_dir():
         raise ConfigError([Problem(f"{root} is not a directory")])

@@ -24,8 +24,8 @@ def fail(message: str) -> PydanticCustomError:
 class Strict(BaseModel):
     """Base of every config model: unknown keys are errors, docstrings describe fields."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True, strict=True,
-                              hide_input_in_errors=True)
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True,
+                              strict=True, hide_input_in_errors=True)
     # Field names that ``lifecycle.ignore_changes`` may not name (not settings of the object).
     not_settings: ClassVar[frozenset[str]] = frozenset({"lifecycle", "previous_names"})
 

@@ -37,12 +37,16 @@ class Stream(Strict):
     """False for a page the account does not own (not allowed for whatsapp and livechat)."""
 
 
+StreamItem = Annotated[Stream, BeforeValidator(_stream_form,
+                                               json_schema_input_type=ProfileName | Stream)]
+
+
 class Topic(Strict):
     """A topic: its keyword query and the complete set of its streams."""
 
     searchkeywords: Text | None = None
     """The keyword search query (null for none)."""
-    streams: list[Annotated[Stream, BeforeValidator(_stream_form)]] = []
+    streams: list[StreamItem] = []
     """The complete set of streams; a bare NETWORK/HANDLE is an authorized stream."""
     previous_names: list[str] = []
     """Names this topic had before: a rename, never delete + create."""

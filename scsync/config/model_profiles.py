@@ -63,6 +63,7 @@ def _jpeg(value: str) -> str:
 Bio = Annotated[str, AfterValidator(_bio)]
 Vertical = Annotated[str, BeforeValidator(_vertical)]
 AvatarJpeg = Annotated[Url, AfterValidator(_jpeg)]
+Website = Annotated[Url, Field(max_length=256)]
 
 
 class ProfileBase(Strict):
@@ -169,7 +170,7 @@ class WhatsappProfile(ProfileBase):
     """The business e-mail address, at most 128 characters."""
     vertical: Vertical
     """Required: the WhatsApp Business industry code (AUTO, TRAVEL, ...; any letter case)."""
-    websites: Annotated[list[Annotated[Url, Field(max_length=256)]], Field(max_length=2)] | None = None
+    websites: Annotated[list[Website], Field(max_length=2)] | None = None
     """At most 2 website URLs of at most 256 characters each."""
 
 

@@ -129,7 +129,8 @@ class Ownership(Strict):
     def problems(self) -> list[tuple[str, str]]:
         return [(kind, f"scsync cannot delete {kind}, so {kind} cannot be authoritative; "
                  "only topics and profile_groups can")
-                for kind in ("profiles", "users", "flows") if getattr(self, kind) == "authoritative"]
+                for kind in ("profiles", "users", "flows")
+                if getattr(self, kind) == "authoritative"]
 
 
 def _protect(value: str) -> str:
@@ -175,8 +176,9 @@ class Settings(Strict):
         if self.scsync != FORMAT_VERSION:
             found.append(("scsync", f"this config is format {self.scsync}; this scsync reads "
                           f"format {FORMAT_VERSION}"))
-        found.extend((f"provider.{field}", message) for field, message in self.provider.problems())
-        found.extend((f"ownership.{field}", message) for field, message in self.ownership.problems())
+        for section in ("provider", "ownership"):
+            found.extend((f"{section}.{field}", message)
+                         for field, message in getattr(self, section).problems())
         return found
 
 

@@ -21,7 +21,7 @@ def is_reference(value: object) -> bool:
 
 
 def form_problem(value: str) -> str | None:
-    """Why ``value`` is a malformed reference, or None when every ``${...}`` in it is well formed."""
+    """Why ``value`` holds a malformed reference, or None when every ``${...}`` is well formed."""
     stripped = _REFERENCE.sub("", value)
     if REFERENCE_START not in stripped:
         return None

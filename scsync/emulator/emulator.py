@@ -89,7 +89,8 @@ def open_emulator(db: str | Path, *, fixture: Path | Mapping[str, Any] | None = 
     except BaseException:
         store.close()
         if fresh and str(db) != ":memory:":
-            Path(db).unlink(missing_ok=True)
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
         raise
 
 

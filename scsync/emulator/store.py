@@ -1,8 +1,9 @@
 """SQLite storage of one emulated account: a table per object kind holding JSON blobs, plus meta,
 tokens, history, the call log and rate-limit counters.
 
-A file database runs in WAL mode with one connection per thread; ``:memory:`` uses one connection
-behind a lock. Every request works inside ``Store.tx``: ``BEGIN IMMEDIATE`` for writes, a plain
+A file database runs in WAL mode with a pool of connections (one per concurrent transaction, so
+a threaded server never shares one); ``:memory:`` uses one connection behind a lock.
+Every request works inside ``Store.tx``: ``BEGIN IMMEDIATE`` for writes, a plain
 (snapshot) ``BEGIN`` for reads, so concurrent requests and processes never corrupt the data.
 """
 
@@ -12,7 +13,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,8 +97,8 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self.memory = self.path == ":memory:"
-        self._local = threading.local()
         self._lock = threading.RLock()
+        self._idle: list[sqlite3.Connection] = []
         self._shared: sqlite3.Connection | None = None
         if self.memory:
             self._shared = self._open(":memory:")
@@ -114,22 +115,26 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
         return conn
 
-    def _conn(self) -> tuple[sqlite3.Connection, AbstractContextManager[Any]]:
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
         if self._shared is not None:
-            return self._shared, self._lock
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self._open(self.path)
             with self._lock:
-                self._all = [*getattr(self, "_all", []), conn]
-        return conn, nullcontext()
+                yield self._shared
+            return
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        conn = conn or self._open(self.path)
+        try:
+            yield conn
+        finally:
+            with self._lock:
+                self._idle.append(conn)
 
     @contextmanager
     def tx(self, *, write: bool = False, now: float = 0.0,
            actor: dict[str, Any] | None = None) -> Iterator[Tx]:
         """A transaction; committed when the block ends normally, rolled back otherwise."""
-        conn, guard = self._conn()
-        with guard:
+        with self._connection() as conn:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield Tx(conn, now, actor)
@@ -141,8 +146,7 @@ class Store:
     def close(self) -> None:
         """Close every connection this store opened (call when no request is running)."""
         with self._lock:
-            for conn in [*getattr(self, "_all", []), *([self._shared] if self._shared else [])]:
+            for conn in [*self._idle, *([self._shared] if self._shared else [])]:
                 conn.close()
-            self._all = []
+            self._idle = []
             self._shared = None
-        self._local = threading.local()

@@ -2,10 +2,11 @@
 fields) and the quoting rule, shared by ``fmt`` and ``export`` so that both write the same text.
 
 Keys a table does not list keep their relative order after the listed ones, so an unknown or
-future key is never lost or shuffled. Quoting: a string is double-quoted exactly when a plain
+future key is never lost or shuffled. Quoting: a string is quoted exactly when a plain
 scalar would not read back as that same string under YAML 1.2 *or* YAML 1.1 (``#6A1B9A``, ``yes``,
-``on``, ``1:30``, ``0o17``, ``""``...); every other string is plain, except block scalars
-(``|``/``>``), which keep their style.
+``on``, ``1:30``, ``0o17``, ``""``, and inside ``{...}``/``[...]`` text with ``,?[]{}``): in
+double quotes, or single ones when the text holds a double quote. Every other string is plain,
+except block scalars (``|``/``>``), which keep their style.
 """
 
 from __future__ import annotations
@@ -109,19 +110,31 @@ def _resolves_to_str(loader: type[yaml.SafeLoader], text: str) -> bool:
     return bool(tag == "tag:yaml.org,2002:str")
 
 
-def _plain_ok(text: str) -> bool:
-    """True when PyYAML (YAML 1.1) writes ``text`` as a plain scalar on one line."""
-    dumped = yaml.safe_dump(text, width=1 << 20, allow_unicode=True)
-    return not dumped.startswith(("'", '"', "|", ">")) and dumped.count("\n") <= 2
+_LOADERS = (yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-def needs_quotes(text: str) -> bool:
+def _plain_ok(text: str, flow: bool) -> bool:
+    """True when ``text`` written plain reads back as itself with PyYAML's pure and C loaders
+    (YAML 1.1), in a block mapping, or in flow collections (``[...]``/``{...}``) when ``flow``."""
+    cases = [(f"[{text}]", [text]), (f"{{k: {text}}}", {"k": text})] if flow \
+        else [(f"k: {text}", {"k": text})]
+    for source, expected in cases:
+        for loader in _LOADERS:
+            try:
+                if yaml.load(source, Loader=loader) != expected:
+                    return False
+            except yaml.YAMLError:
+                return False
+    return True
+
+
+def needs_quotes(text: str, *, flow: bool = False) -> bool:
     """True when a plain ``text`` would be misread by a YAML 1.1 or 1.2 reader, or is not a plain
-    scalar at all (a colour: ``#`` starts a comment)."""
+    scalar at all (a colour: ``#`` starts a comment); ``flow``: inside ``[...]``/``{...}``."""
     if text == "" or text != text.strip() or "\n" in text or text in _YAML11_LETTERS:
         return True
     if not _resolves_to_str(yaml.SafeLoader, text):
         return True
     if _CORE12_NON_STR.match(text):
         return True
-    return not _plain_ok(text)
+    return not _plain_ok(text, flow)

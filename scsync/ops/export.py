@@ -96,11 +96,12 @@ class _Tree:
         doc = self.docs.get(rel)
         if doc is None:
             doc = self.docs[rel] = CommentedMap()
-        if not isinstance(doc.get(kind.config_section), CommentedMap):
-            yamlrt.append(doc, kind.config_section, CommentedMap()) \
-                if kind.config_section not in doc else \
-                yamlrt.replace(doc, kind.config_section, CommentedMap())
-        return doc[kind.config_section]  # type: ignore[no-any-return]
+        name = kind.config_section
+        if name not in doc:
+            yamlrt.append(doc, name, CommentedMap())
+        elif not isinstance(doc[name], CommentedMap):  # ``topics:`` left empty (null)
+            yamlrt.replace(doc, name, CommentedMap())
+        return doc[name]  # type: ignore[no-any-return]
 
 
 def _sections(doc: Any) -> Iterable[tuple[Kind, CommentedMap]]:
@@ -116,19 +117,17 @@ def _previous_names(value: Any) -> list[str]:
     return [str(n) for n in names] if isinstance(names, list) else []
 
 
-def to_node(value: Any, path: tuple[str, ...] = ()) -> Any:
-    """Plain data as round-trip nodes in canonical style: block mappings and lists, the mapping
-    items of a list (quick replies, streams) in flow style."""
+def to_node(value: Any, *, flow: bool = False) -> Any:
+    """Plain data as round-trip nodes in canonical style: block mappings and lists, except the
+    mapping items of a list (quick replies, streams), which are flow mappings."""
     if isinstance(value, dict):
-        node = CommentedMap((k, to_node(v, (*path, k))) for k, v in value.items())
+        node = CommentedMap((k, to_node(v, flow=flow)) for k, v in value.items())
+        if flow:
+            node.fa.set_flow_style()
         return node
     if isinstance(value, list):
-        node = CommentedSeq(to_node(v, path) for v in value)
-        for item in node:
-            if isinstance(item, CommentedMap):
-                item.fa.set_flow_style()
-        return node
-    return yamlrt.styled(value) if isinstance(value, str) else value
+        return CommentedSeq(to_node(v, flow=flow or isinstance(v, dict)) for v in value)
+    return yamlrt.styled(value, flow=flow) if isinstance(value, str) else value
 
 
 def plain(value: Any) -> Any:
@@ -153,7 +152,7 @@ def export_config(live: LiveState, out_dir: Path | str, *,
     tree = _Tree(out)
     result = ExportResult()
     skip = set(template_keys_of(out) if template_keys is None else template_keys)
-    chosen = [r for r in _ordered(live, kinds) if exported(r)]
+    chosen = [r for r in _ordered(live, kinds) if exported(r) or r.key in tree.index]
     for resource in chosen:
         if resource.key in skip:
             result.in_templates.append(resource.address)
@@ -218,9 +217,10 @@ def _set_field(node: CommentedMap, kind: Kind, name: str, value: Any,
                path: tuple[str, ...]) -> bool:
     if name == "social_links" and isinstance(node.get(name), CommentedMap):
         return _update_links(node[name], value)
-    if name in node and same_value(kind, name, plain(node[name]), value):
+    if name in node and same_value(kind, name, _comparable(name, plain(node[name])),
+                                   _comparable(name, value)):
         return False
-    new = to_node(value, (*path, name))
+    new = to_node(value)
     if name not in node:
         _insert(node, name, new, order_for(path) or ())
     elif isinstance(new, (CommentedMap, CommentedSeq)):
@@ -228,6 +228,13 @@ def _set_field(node: CommentedMap, kind: Kind, name: str, value: Any,
     else:
         yamlrt.set_scalar(node, name, new)
     return True
+
+
+def _comparable(name: str, value: Any) -> Any:
+    """Config data in the resource shape ``same_value`` compares (streams as mappings)."""
+    if name == "streams" and isinstance(value, list):
+        return [{"profile": s, "authorized": True} if isinstance(s, str) else s for s in value]
+    return value
 
 
 def _update_links(node: CommentedMap, links: dict[str, Any]) -> bool:

@@ -63,33 +63,36 @@ def _put(path: Path, text: str) -> None:
 def mark_problems(docs: Mapping[str, Any], texts: dict[str, str],
                   problems: list[Problem]) -> dict[str, str]:
     """``texts`` with an end-of-line comment on each value that ``problems`` name (those in the
-    exported files); problems elsewhere are only logged."""
-    marked = dict(texts)
+    exported files; several on one value share its comment); problems elsewhere are logged."""
+    notes: dict[tuple[str, int, Any], tuple[CommentedMap, list[str]]] = {}
     for problem in problems:
         rel = problem.location.path if problem.location else ""
-        if rel not in texts or not problem.address or not _mark(docs[rel], problem):
+        place = _place(docs[rel], problem) if rel in texts and problem.address else None
+        if place is None:
             log.warning("export --lenient: %s", problem)
             continue
+        holder, at = place
+        notes.setdefault((rel, id(holder), at), (holder, []))[1].append(problem.message)
+    marked = dict(texts)
+    for (rel, _, at), (holder, messages) in notes.items():
+        following = yamlrt.get_following(holder, at)
+        holder.yaml_add_eol_comment(f"{LENIENT_NOTE} {'; '.join(messages)}", at)
+        yamlrt.set_following(holder, at, following)
         marked[rel] = yamlrt.dump(docs[rel])
     return marked
 
 
-def _mark(doc: Any, problem: Problem) -> bool:
+def _place(doc: Any, problem: Problem) -> tuple[CommentedMap, Any] | None:
+    """The mapping and key a problem is about, in an exported document."""
     try:
         kind, name = parse_address(problem.address)
     except ValueError:
-        return False
+        return None
     section = doc.get(kind.config_section) if isinstance(doc, CommentedMap) else None
     if not isinstance(section, CommentedMap):
-        return False
+        return None
     key = _find_key(section, kind, name)
-    if key is None:
-        return False
-    holder, at = _field_holder(section, key, problem.field)
-    following = yamlrt.get_following(holder, at)
-    holder.yaml_add_eol_comment(f"{LENIENT_NOTE} {problem.message}", at)
-    yamlrt.set_following(holder, at, following)
-    return True
+    return None if key is None else _field_holder(section, key, problem.field)
 
 
 def _find_key(section: CommentedMap, kind: Kind, name: str) -> Any:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import csv
 import logging
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
 from scsync.providers.base import LiveState
+from scsync.providers.parse import profile_name
+from scsync.providers.socialconnect import SocialConnectProvider
 from scsync.resources import Kind, Resource, ResourceKey
 
 log = logging.getLogger(__name__)
@@ -40,14 +42,26 @@ class GroupRow:
         return astuple(self)
 
 
-def group_rows(live: LiveState) -> list[GroupRow]:
-    """Every (group, profile) row of the live account, groups in live order."""
+def group_rows(live: LiveState, display_names: Mapping[str, str] | None = None
+               ) -> list[GroupRow]:
+    """Every (group, profile) row of the live account, groups in live order. Display names come
+    from ``display_names`` (profile ident -> name, see ``read_display_names``), else from a
+    ``displayname`` field of the live profile when the provider gives one."""
     groups = {g.name: g for g in live.of_kind(Kind.PROFILE_GROUP)}
+    names = dict(display_names or {})
     rows: list[GroupRow] = []
     for group in groups.values():
         for profile, chain in _members(group, groups):
-            rows.append(_row(live, group, profile, chain))
+            rows.append(_row(live, names, group, profile, chain))
     return rows
+
+
+def read_display_names(provider: SocialConnectProvider) -> dict[str, str]:
+    """Profile ident -> the platform's display name, from one paged list of the profiles (the
+    live resources carry config fields only)."""
+    bodies = provider.client.get_all(f"/{provider.account_id}/settings/profiles")
+    return {ResourceKey.of(Kind.PROFILE, profile_name(b)).ident: str(b.get("displayname") or "")
+            for b in bodies}
 
 
 def _members(group: Resource, groups: dict[str, Resource]) -> list[tuple[str, tuple[str, ...]]]:
@@ -70,11 +84,13 @@ def _members(group: Resource, groups: dict[str, Resource]) -> list[tuple[str, tu
     return list(found.values())
 
 
-def _row(live: LiveState, group: Resource, profile_name: str, chain: tuple[str, ...]) -> GroupRow:
-    profile = live.find(ResourceKey.of(Kind.PROFILE, profile_name))
-    name = profile.name if profile is not None else profile_name
-    service_id = _service_id(profile) if profile is not None else profile_name.partition("/")[2]
-    display = str(profile.fields.get("displayname") or "") if profile is not None else ""
+def _row(live: LiveState, names: Mapping[str, str], group: Resource, member: str,
+         chain: tuple[str, ...]) -> GroupRow:
+    profile = live.find(ResourceKey.of(Kind.PROFILE, member))
+    name = profile.name if profile is not None else member
+    service_id = _service_id(profile) if profile is not None else member.partition("/")[2]
+    display = names.get(ResourceKey.of(Kind.PROFILE, name).ident) or (
+        str(profile.fields.get("displayname") or "") if profile is not None else "")
     return GroupRow(group.id or "", group.name, name, service_id, display,
                     VIA_SEPARATOR.join(chain))
 

@@ -200,13 +200,17 @@ def snapshot_note(path: Path | str, doc: Mapping[str, Any], now: datetime | None
 def live_from_snapshot(path: Path | str) -> LiveState:
     """The live state a snapshot holds, read through a throw-away in-process emulator seeded from
     it: the very same provider and parsing code as a plan against the platform."""
+    from scsync.emulator.errors import EmulatorError
     from scsync.providers.factory import build_provider
 
     read_snapshot(path)
     with tempfile.TemporaryDirectory(prefix="scsync-snapshot-") as scratch:
         settings = {"type": "emulator", "path": "snapshot.db",
                     "fixture": str(Path(path).resolve())}
-        provider = build_provider(settings, base_dir=Path(scratch))
+        try:
+            provider = build_provider(settings, base_dir=Path(scratch))
+        except EmulatorError as exc:
+            raise ScsyncError(f"{path}: cannot use this snapshot: {exc}") from None
         try:
             return provider.read()
         finally:

@@ -16,6 +16,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
+from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
     FoldedScalarString,
@@ -37,7 +38,19 @@ def make_yaml() -> YAML:
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096
+    yaml.Representer = _Representer
     return yaml
+
+
+class _Representer(RoundTripRepresenter):
+    """ruamel's round-trip representer with ``null`` spelt out: ``bio: null`` reads as a
+    deliberate clear, ``bio:`` as a slip. (A subclass: ruamel's registry is per class.)"""
+
+    def represent_none(self, data: Any) -> Any:
+        return self.represent_scalar("tag:yaml.org,2002:null", "null")
+
+
+_Representer.add_representer(type(None), _Representer.represent_none)
 
 
 def load(text: str) -> Any:
@@ -78,14 +91,30 @@ def _split(token: CommentToken | None) -> tuple[str, str]:
     return head + sep, rest
 
 
+def _tail_collections(node: Node, key: Any) -> list[Node]:
+    """The block collections an entry's tail passes through, innermost first."""
+    found: list[Node] = []
+    value = node[key]
+    while _is_block(value):
+        found.insert(0, value)
+        value = value[_last_key(value)]
+    return found
+
+
 def get_following(node: Node, key: Any) -> str:
-    """The full comment lines after entry ``key`` (before the next entry)."""
+    """The full comment lines after entry ``key`` (before the next entry); ruamel keeps some of
+    them (blank lines after a list) as the ``end`` comments of the collections that end there."""
     slot, index = _tail_slot(node, key)
-    return _split(slot[index])[1]
+    text = _split(slot[index])[1]
+    for collection in _tail_collections(node, key):
+        text += "".join(str(t.value) for t in collection.ca.end or [])
+    return text
 
 
 def set_following(node: Node, key: Any, following: str) -> None:
     """Make ``following`` the full comment lines after entry ``key``, keeping its own EOL part."""
+    for collection in _tail_collections(node, key):
+        collection.ca.end = []
     slot, index = _tail_slot(node, key)
     token = slot[index]
     eol, _ = _split(token)
@@ -146,13 +175,14 @@ def replace(node: Node, key: Any, value: Any) -> None:
     set_following(node, key, following)
 
 
-def styled(text: str) -> str:
-    """``text`` in its canonical scalar style (see ``scsync.ops.canonical``)."""
+def styled(text: str, *, flow: bool = False) -> str:
+    """``text`` in its canonical scalar style (see ``scsync.ops.canonical``); ``flow``: it sits
+    inside a flow collection."""
     if isinstance(text, (LiteralScalarString, FoldedScalarString)):
         return text
     if "\n" in text and text == text.strip(" ") and "\t" not in text:
         return LiteralScalarString(str(text))
-    if needs_quotes(str(text)):
+    if needs_quotes(str(text), flow=flow):
         # Double quotes, or single ones for text holding a double quote (no escapes to read).
         style = SingleQuotedScalarString if '"' in text and text.isprintable() \
             else DoubleQuotedScalarString
@@ -160,28 +190,31 @@ def styled(text: str) -> str:
     return str(text) if isinstance(text, ScalarString) else text
 
 
-def canonicalize(doc: Any, path: tuple[str, ...] = ()) -> None:
+def canonicalize(doc: Any, path: tuple[str, ...] = (), *, flow: bool = False) -> None:
     """Put every mapping of a config document in canonical key order and every string in its
     canonical style, in place, comments kept."""
+    if not isinstance(doc, (CommentedMap, CommentedSeq)):
+        return
+    flow = flow or bool(doc.fa.flow_style())
     if isinstance(doc, CommentedMap):
         order = order_for(path)
         if order is not None:
             reorder(doc, sort_keys(list(doc.keys()), order))
         for key in list(doc.keys()):
-            _canonical_child(doc, key, (*path, str(key)))
-    elif isinstance(doc, CommentedSeq):
+            _canonical_child(doc, key, (*path, str(key)), flow)
+    else:
         for index in range(len(doc)):
-            _canonical_child(doc, index, path)
+            _canonical_child(doc, index, path, flow)
 
 
-def _canonical_child(node: Node, key: Any, path: tuple[str, ...]) -> None:
+def _canonical_child(node: Node, key: Any, path: tuple[str, ...], flow: bool) -> None:
     value = node[key]
     if isinstance(value, str):
-        new = styled(value)
+        new = styled(value, flow=flow)
         if new is not value:
             set_scalar(node, key, new)
     else:
-        canonicalize(value, path)
+        canonicalize(value, path, flow=flow)
 
 
 def set_scalar(node: Node, key: Any, value: Any) -> None:

@@ -216,10 +216,3 @@ def _group_count(groups: list[Resource], kept_live: list[Resource]) -> list[Prob
                     f"config and {len(kept_live)} unmanaged on the platform); the platform "
                     f"allows at most {MAX_GROUPS}", first.location(), first.address)]
 
-
-def warnings_of(problems: list[Problem]) -> list[Problem]:
-    return [p for p in problems if p.warning]
-
-
-def any_error(problems: list[Any]) -> bool:
-    return any(not p.warning for p in problems)

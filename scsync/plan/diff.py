@@ -99,22 +99,28 @@ def diff(desired: Mapping[ResourceKey, Resource], live: LiveState) -> DiffResult
     """Match ``desired`` to ``live`` by natural key (and ``previous_names``) and list the drafts."""
     result = DiffResult([], [], {}, [])
     claimed: dict[ResourceKey, str] = {}
+    direct: dict[ResourceKey, Resource] = {}
     for key, want in desired.items():
-        if (direct := live.find(key)) is not None:
-            claimed[direct.key] = want.address
-    for key in sorted(desired):
-        _diff_one(desired[key], live, result, claimed)
+        if (have := live.find(key)) is not None:
+            direct[key] = have
+            claimed[_live_key(key, have, live)] = want.address
+    for key in sorted(desired, key=lambda k: (k.kind.value, k.ident)):
+        _diff_one(key, desired[key], direct.get(key), live, result, claimed)
     for key, resource in live.resources.items():
         if key.kind in DELETABLE_KINDS and key not in claimed and key not in desired:
             result.drafts.append(_delete(resource))
     return result
 
 
-def _diff_one(want: Resource, live: LiveState, result: DiffResult,
-              claimed: dict[ResourceKey, str]) -> None:
-    have = live.find(want.key)
+def _live_key(key: ResourceKey, have: Resource, live: LiveState) -> ResourceKey:
+    """The key ``have`` is stored under in ``live`` (it differs only for profile aliases)."""
+    return key if live.resources.get(key) is have else have.key
+
+
+def _diff_one(key: ResourceKey, want: Resource, have: Resource | None, live: LiveState,
+              result: DiffResult, claimed: dict[ResourceKey, str]) -> None:
     renamed_from = None
-    if have is None and want.kind in NAMED_KINDS:
+    if have is None and want.kind in NAMED_KINDS and want.previous_names:
         have = _find_previous(want, live, result, claimed)
         renamed_from = have.name if have else None
     if have is None:
@@ -123,8 +129,9 @@ def _diff_one(want: Resource, live: LiveState, result: DiffResult,
         else:
             result.missing.append(want)
         return
-    result.matched[want.key] = have
-    claimed[have.key] = want.address
+    result.matched[key] = have
+    if renamed_from is not None:
+        claimed[have.key] = want.address
     fields = field_changes(want, have)
     if renamed_from is not None:
         fields.insert(0, FieldChange(path="name", before=have.name, after=want.name))

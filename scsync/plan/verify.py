@@ -53,6 +53,19 @@ def convergence_error(items: list[str], ledger: Ledger | None = None) -> ApplyEr
     return ApplyError(message, ledger)
 
 
+def conclude(ledger: Ledger, desired: Mapping[ResourceKey, Resource], provider: Provider,
+             options: PlanOptions, *,
+             now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> str:
+    """After ``apply_plan``: the ``Apply complete!`` line when every step is done and planning
+    again is empty; else ``ApplyError`` (the ledger's failures, or what did not converge)."""
+    if not ledger.ok:
+        raise failure_error(ledger)
+    _, items = verify(desired, provider, options, now=now)
+    if items:
+        raise convergence_error(items, ledger)
+    return complete_message(ledger)
+
+
 def failure_error(ledger: Ledger) -> ApplyError:
     """The error for an apply with failed or unfinished steps (the ledger says which)."""
     parts = [ledger.summary_line()]

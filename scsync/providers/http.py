@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ class _Attempt:
     tries: int = 0
     rate_waits: int = 0
     refreshed: bool = False
+    token: str = ""  # the token the last try sent (another thread may have refreshed since)
 
 
 class _Retry(Exception):  # noqa: N818 - control flow, never escapes the client
@@ -104,6 +106,7 @@ class ApiClient:
         self._on_wait, self._on_notice = on_wait, on_notice
         self._sleep, self._clock, self._jitter = sleep, clock, jitter
         self.reads = self.writes = self.refreshes = 0
+        self._lock = threading.RLock()
         self.rate: RateBudget | None = None
         self._http = httpx.Client(transport=transport, timeout=self._timeout(),
                                   verify=self.options.verify_tls, follow_redirects=False,
@@ -188,7 +191,7 @@ class ApiClient:
         self._respect_budget()
         at.tries += 1
         try:
-            response = self._send(at.method, url, params, form)
+            response = self._send(at, url, params, form)
         except httpx.TransportError as exc:
             raise self._transport_failure(exc, at) from None
         self.rate = ratelimit.budget_from_headers(response.headers, self.rate)
@@ -197,18 +200,20 @@ class ApiClient:
             return self._unwrap(response, at)
         raise self._failure(response, at)
 
-    def _send(self, method: str, url: httpx.URL, params: Mapping[str, Any] | None,
+    def _send(self, at: _Attempt, url: httpx.URL, params: Mapping[str, Any] | None,
               form: Mapping[str, Any] | None) -> httpx.Response:
         query = dict(params or {})
         if self.options.version and "version" not in url.params:
             query["version"] = self.options.version
         data = {k: json.dumps(v) for k, v in form.items()} if form is not None else None
-        if method == "GET":
-            self.reads += 1
-        else:
-            self.writes += 1
-        headers = {"Authorization": f"Bearer {self._credentials.token}"}
-        return self._http.request(method, url, params=query or None, data=data, headers=headers)
+        with self._lock:
+            if at.method == "GET":
+                self.reads += 1
+            else:
+                self.writes += 1
+            at.token = self._credentials.token
+        headers = {"Authorization": f"Bearer {at.token}"}
+        return self._http.request(at.method, url, params=query or None, data=data, headers=headers)
 
     def _unwrap(self, response: httpx.Response, at: _Attempt) -> Any:
         try:
@@ -282,7 +287,9 @@ class ApiClient:
     def _expired(self, at: _Attempt, info: ResponseInfo) -> Exception:
         if at.refreshed or not self._credentials.can_refresh:
             return TokenExpiredError(apierrors.TOKEN_EXPIRED_HELP, info)
-        self._refresh()
+        with self._lock:  # calls in parallel threads refresh once, then all use the new token
+            if self._credentials.token == at.token:
+                self._refresh()
         at.refreshed = True
         return _Retry(0.0, "")
 
