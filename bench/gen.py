@@ -26,6 +26,7 @@ ACCOUNT_ID = 1001
 TOKEN_ENV = "SCSYNC_TOKEN"
 ADMIN_TOKEN = "bench-admin-token"  # a fixture token of the emulated account, not a real secret
 FILE_CHUNK = 500  # objects per config file
+CP_PAGES = 100  # pages one connected profile administers
 FLOWS = {"Refund": 501, "CSAT": 502, "Baggage": 503, "Booking": 504, "Welcome": 505}
 NETWORK_SHARE = (("twitter", 40), ("facebook", 25), ("instagram", 20), ("whatsapp", 10),
                  ("livechat", 5))
@@ -218,7 +219,7 @@ def api_service(stream: Any, cp_ids: dict[str, int]) -> dict[str, Any]:
     network, handle = name.split("/", 1)
     return {"type": API_TYPE[network], "service_id": handle, "username": handle,
             "displayname": handle, "authorized": authorized,
-            "connectedprofile_id": cp_ids[network] if authorized else None, "expired": False}
+            "connectedprofile_id": cp_ids[handle] if authorized else None, "expired": False}
 
 
 def group_config(g: int, groups: int, profiles: list[str], rnd: random.Random) -> dict[str, Any]:
@@ -252,15 +253,20 @@ def fixture_user(u: int, links: dict[str, str]) -> dict[str, Any]:
 
 
 def connected_profiles(profiles: list[str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """ops (user 1) administers every twitter/facebook/instagram page; alice (2) the rest."""
-    cps, ids = [], {}
+    """Personal accounts that administer the owned pages, CP_PAGES pages each: ops (user 1) on
+    twitter, facebook and instagram, alice (user 2) on whatsapp and livechat."""
+    cps: list[dict[str, Any]] = []
+    ids: dict[str, int] = {}
     for k, (network, _) in enumerate(NETWORK_SHARE):
-        ids[network] = 10 + k
-        pages = [{"type": API_TYPE[network], "service_id": p.split("/", 1)[1],
-                  "name": p.split("/", 1)[1]} for p in profiles if p.startswith(network + "/")]
-        cps.append({"id": 10 + k, "user": 1 if k < 3 else 2, "type": API_TYPE[network],
-                    "service_id": f"90{k}", "name": f"Bench on {network}", "pages": pages,
-                    "missing_permissions": []})
+        handles = [p.split("/", 1)[1] for p in profiles if p.startswith(network + "/")]
+        for start in range(0, max(1, len(handles)), CP_PAGES):
+            cp_id = 10 + len(cps)
+            ids.update({h: cp_id for h in handles[start:start + CP_PAGES]})
+            cps.append({"id": cp_id, "user": 1 if k < 3 else 2, "type": API_TYPE[network],
+                        "service_id": f"9{cp_id:05d}", "name": f"Bench {cp_id} on {network}",
+                        "pages": [{"type": API_TYPE[network], "service_id": h, "name": h}
+                                  for h in handles[start:start + CP_PAGES]],
+                        "missing_permissions": []})
     return cps, ids
 
 

@@ -248,9 +248,7 @@ def apply(root: Path, var_files: tuple[Path, ...], planfile: Path | None, auto_a
             if exc.ledger is not None:
                 console.ledger(exc.ledger)
             raise
-    if result.ledger is not None:
-        console.ledger(result.ledger)
-    click.echo(result.message)
+    click.echo(result.message)  # the progress lines have shown each step; the table is for failures
 
 
 @main.command()

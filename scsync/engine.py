@@ -240,7 +240,7 @@ def apply(root: Path, run: ApplyRun, *, plan_file: Path | None = None,
         if (refused := refusal_error(plan_)) is not None:
             raise refused
         if not [c for c in plan_.changes if not c.blocked and c.address not in done]:
-            return Applied(plan_, None, "No changes. The platform matches the configuration.")
+            return Applied(plan_, None, _nothing_left(plan_, done))
         if plan_file is None and not run.approve(plan_):
             return Applied(plan_, None, "Apply cancelled: nothing was changed.")
         ledger = apply_plan(plan_, provider, reread=lambda kind: provider.read(frozenset({kind})),
@@ -248,6 +248,13 @@ def apply(root: Path, run: ApplyRun, *, plan_file: Path | None = None,
                             done=done, budget=planned.live.rate)
         options = plan_options(config, force=force)
         return Applied(plan_, ledger, conclude(ledger, config.desired, provider, options))
+
+
+def _nothing_left(plan: Plan, done: Mapping[str, str | None]) -> str:
+    if not done:
+        return "No changes. The platform matches the configuration."
+    return (f"Nothing left to apply: all {len(done)} changes of this plan are already on the "
+            "platform.")
 
 
 def _saved(config: Config, provider: Provider, plan_file: Path, *,

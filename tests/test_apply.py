@@ -15,12 +15,13 @@ from scsync.errors import (
     NotFoundError,
     PlatformRejected,
     RateLimitError,
+    SafetyError,
     ScsyncError,
     ServerError,
 )
 from scsync.plan.apply import INTERRUPTED, apply_plan
 from scsync.plan.apply_deps import call_refs, dependencies
-from scsync.plan.model import AccountRef, Change, FieldChange, Plan, Summary
+from scsync.plan.model import AccountRef, Change, FieldChange, Plan, Refusal, Summary
 from scsync.plan.progress import ProgressEvent
 from scsync.providers.base import Account, Call, LiveState, Me, RateBudget
 from scsync.resources import Kind, Resource, parse_address
@@ -392,3 +393,16 @@ def test_dependencies_refs_renames_and_group_members() -> None:
     calls = [UK, rename, create_old, path_ref, parent, delete_child, TW]
     assert call_refs(path_ref) == ["profile_group.UK"]
     assert dependencies(calls, changes) == [set(), set(), {1}, {0}, set(), {4}, set()]
+
+
+def test_a_refused_plan_is_never_applied_unless_forced() -> None:
+    refusal = Refusal(reason="Too many deletes of topics: 4 of 11 (36%) is over 30%",
+                      forceable=True)
+    refused = make_plan(TW).model_copy(update={"refusals": [refusal]})
+    fake = FakeProvider()
+    with pytest.raises(SafetyError) as caught:
+        run(refused, fake)
+    assert str(caught.value) == "Too many deletes of topics: 4 of 11 (36%) is over 30%"
+    assert fake.executed == []
+    forced = refused.model_copy(update={"forced": True})
+    assert run(forced, fake).ok

@@ -33,6 +33,7 @@ from scsync.providers.base import HistoryEntry, LiveState, RateBudget
 from scsync.resources import Resource
 
 OPS = (1, "Ops")
+NO_ENTRY = "no settings-history entry found for it since 2026-10-23 10:00 UTC"
 ALICE = (2, "Alice Martin")
 
 
@@ -139,7 +140,7 @@ def test_without_an_entry_touching_the_field_the_newest_entry_for_the_object_is_
 def test_an_object_without_history_says_so() -> None:
     report, _ = welcome_drift([entry(ALICE, NOW - timedelta(days=1), "profile",
                                      "twitter/ClaraLinesHelp", {"welcome_message": {}})])
-    assert report.changed[0].attribution == "no settings-history entry found for it since 2026-10-23 10:00 UTC"
+    assert report.changed[0].attribution == NO_ENTRY
     assert report.changed[0].changed_by is None and report.changed[0].changed_at is None
 
 
@@ -185,12 +186,12 @@ def test_profiles_and_users_missing_on_the_platform_are_reported_not_raised() ->
     assert [(o.address, o.message, o.attribution) for o in report.missing] == [
         ("profile.twitter/Ghost", "in config but not connected to this account; connect it in "
          "Social Connect (Account settings > Profiles > Add profile)",
-         "no settings-history entry found for it since 2026-10-23 10:00 UTC"),
+         NO_ENTRY),
         ("topic.New", "in config but not on the platform (apply creates it)",
          "deleted by scsync's token user Ops (ops@claralines.example) on 2026-11-21 10:00 UTC"),
         ("user.bob@claralines.example", "in config but not a user of this account; invite "
          "bob@claralines.example in Social Connect (Account settings > Users)",
-         "no settings-history entry found for it since 2026-10-23 10:00 UTC"),
+         NO_ENTRY),
     ]
     assert report.summary.missing == 3 and has_drift(report)
 
@@ -206,7 +207,7 @@ def test_objects_of_authoritative_kinds_that_config_lacks_are_extra_and_protecte
                    protect=["topic.Keep"])
     assert [(o.address, o.protected, o.message, o.attribution) for o in report.extra] == [
         ("topic.Keep", True, "on the platform but not in config; protected by `protect:`, so "
-         "apply will not delete it", "no settings-history entry found for it since 2026-10-23 10:00 UTC"),
+         "apply will not delete it", NO_ENTRY),
         ("topic.Old", False, "on the platform but not in config (apply deletes it: its kind is "
          "authoritative)",
          "last changed by Alice Martin (alice@claralines.example) on 2026-11-20 10:00 UTC"),

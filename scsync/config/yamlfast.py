@@ -1,8 +1,9 @@
 """The fast YAML path: PyYAML's C parser composes nodes (which carry line and column), and one
 walk turns them into plain values with YAML 1.2 core scalars and a source map of positions.
 
-Duplicate keys, unknown tags, recursive aliases and runaway alias expansion ("billion laughs")
-are refused here with a ``YamlProblem`` that points at the offending node.
+Duplicate keys, unknown tags, recursive aliases, runaway alias expansion ("billion laughs"),
+nesting deeper than ``MAX_DEPTH`` and numbers too long to convert are refused here with a
+``YamlProblem`` that points at the offending node.
 """
 
 from __future__ import annotations
@@ -28,6 +29,13 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
+# Config files nest a few levels; the C composer recurses per level (and crashes the process some
+# tens of thousands deep), so deeper files are refused before they are composed.
+MAX_DEPTH = 64
+_SCAN_ABOVE = 2000
+_BLOCK_PREFIX = re.compile(r"^[ \t?:-]*", re.M)
+_STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
 
 class YamlProblem(Exception):
@@ -77,6 +85,15 @@ def _float(text: str) -> float:
     return float(text)
 
 
+def _number(node: yaml.ScalarNode) -> int | float:
+    try:
+        return _int(node.value) if node.tag == _INT else _float(node.value)
+    except ValueError:
+        mark = node.start_mark
+        raise YamlProblem(f"the number has too many digits ({len(node.value)}); quote it if it "
+                          "is text", mark.line + 1, mark.column + 1) from None
+
+
 def _scalar(node: yaml.ScalarNode) -> Any:
     tag, value = node.tag, node.value
     if tag == _STR:
@@ -85,10 +102,8 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         return None
     if tag == _BOOL:
         return value.lower() == "true"
-    if tag == _INT:
-        return _int(value)
-    if tag == _FLOAT:
-        return _float(value)
+    if tag in (_INT, _FLOAT):
+        return _number(node)
     mark = node.start_mark
     raise YamlProblem(f"unsupported tag {tag}; config files use plain YAML without tags",
                       mark.line + 1, mark.column + 1)
@@ -117,6 +132,8 @@ class _Walker:
         if self.budget < 0:
             raise YamlProblem("aliases expand to too many values (an alias bomb?); "
                               "refusing to load this file", mark.line + 1, mark.column + 1)
+        if len(path) > MAX_DEPTH:
+            raise _too_deep(mark)
         if isinstance(node, yaml.ScalarNode):
             return _scalar(node)
         if id(node) in self.active:
@@ -180,9 +197,38 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _too_deep(mark: yaml.Mark) -> YamlProblem:
+    return YamlProblem(f"the file nests more than {MAX_DEPTH} levels deep; config files need only "
+                       "a few levels", mark.line + 1, mark.column + 1)
+
+
+def _depth_bound(text: str) -> int:
+    """An upper bound of the nesting depth, cheap to compute: flow brackets (a ``[`` may open a
+    single-pair mapping too) plus two levels per column a block collection can start at."""
+    flow = 2 * text.count("[") + text.count("{")
+    if flow > _SCAN_ABOVE:
+        return flow
+    return flow + 2 * (max(map(len, _BLOCK_PREFIX.findall(text)), default=0) + 1)
+
+
+def _check_depth(text: str) -> None:
+    """Refuse a file nested deeper than ``MAX_DEPTH`` (scanning the parser's flat event stream)."""
+    if _depth_bound(text) <= _SCAN_ABOVE:
+        return
+    depth = 0
+    for event in yaml.parse(text, Loader=_Core12Loader):
+        if isinstance(event, _STARTS):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _too_deep(event.start_mark)
+        elif isinstance(event, _ENDS):
+            depth -= 1
+
+
 def load(text: str) -> Loaded:
     """Parse one YAML document. Raises ``YamlProblem`` (with 1-based line/col) on any problem."""
     try:
+        _check_depth(text)
         root = yaml.compose(text, Loader=_Core12Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -9,7 +9,10 @@ transaction, log it.
 Controls, under ``/_emulator/`` (loopback clients only; no auth, rate limit or faults):
 
 - ``GET /_emulator/calls``: the call log, a JSON list of ``{method, path, status, user, time,
-  form?}`` (``user`` is the caller's e-mail; form values JSON-decoded; never a token).
+  form?, error?, fault?}`` (``user`` is the caller's e-mail; form values JSON-decoded; never a
+  token; ``error``: the error id of a refused call; ``fault``: the injected fault, ``error`` (a
+  500), ``dropped`` (no answer, not handled: ``status`` null) or ``lost`` (handled, then no
+  answer)).
 - ``DELETE /_emulator/calls``: clear the log.
 - ``POST /_emulator/expire`` ``{"type", "service_id"}``: mark every stream of that page expired.
 - ``POST /_emulator/clock`` ``{"advance_s": N}``: move the emulator's clock (rate windows, token
@@ -73,6 +76,7 @@ class EmulatorApp:
         decision = self.injector.decide()
         token, window, error = self._admit(request, path)
         status, body = 200, None
+        notes: dict[str, str] = {}
         try:
             if error is not None:
                 raise error
@@ -82,10 +86,15 @@ class EmulatorApp:
                 body = body["response"]
         except ApiError as exc:
             status, body = exc.status, exc.body()
+            notes = {"error": exc.error}
+            if decision.error and exc.error == "internal_server_error":
+                notes["fault"] = "error"
         except DropConnection:
-            self._log(request, path, None, token)
+            self._log(request, path, None, token, {"fault": "dropped"})
             raise
-        self._log(request, path, status, token)
+        if decision.lost:
+            notes["fault"] = "lost"
+        self._log(request, path, status, token, notes)
         return self._finish(decision, json_response(body, status, window.headers()))
 
     def _finish(self, decision: Decision, response: Response) -> Response:
@@ -160,11 +169,13 @@ class EmulatorApp:
         with self.platform.tx(write=True) as tx:
             return refresh(tx, request.form)
 
-    def _log(self, request: Request, path: str, status: int | None, token: Token | None) -> None:
+    def _log(self, request: Request, path: str, status: int | None, token: Token | None,
+             notes: dict[str, str]) -> None:
         entry: dict[str, Any] = {"method": request.method, "path": request.path,
                                  "status": status, "user": token.user["email"] if token else None}
         if request.method == "POST" and path != OAUTH_PATH:
             entry["form"] = {k: _decoded(v) for k, v in request.form.items()}
+        entry.update(notes)
         with self.platform.tx(write=True) as tx:
             entry["time"] = iso(tx.now)
             tx.conn.execute("INSERT INTO calls (data) VALUES (?)", (dumps(entry),))

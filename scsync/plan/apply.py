@@ -17,7 +17,13 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from scsync.errors import NotFoundError, ProviderError, RateLimitError, ScsyncError
+from scsync.errors import (
+    NotFoundError,
+    ProviderError,
+    RateLimitError,
+    SafetyError,
+    ScsyncError,
+)
 from scsync.plan.apply_deps import call_refs, dependencies
 from scsync.plan.apply_runner import Outcome, Runner, make_runner
 from scsync.plan.ledger import Ledger, Step
@@ -68,6 +74,7 @@ class _Apply:
         self.steps = _steps(plan, done)
         self.deps = dependencies(plan.calls, {c.address: c for c in plan.changes})
         self.ids = {address: id_ for address, id_ in done.items() if id_ is not None}
+        self.given: dict[int, dict[str, str]] = {}  # per step: the ids its call refers to
         todo = [s for s in self.steps if s.status == "pending"]
         self.ordinal = {s.index: n for n, s in enumerate(todo, start=1)}
         self.total, self.completed, self.halt, self.cursor = len(todo), 0, "", 0
@@ -118,10 +125,12 @@ class _Apply:
         return all(self.steps[d].status in ("done", "already_done") for d in self.deps[position])
 
     def _start(self, step: Step, runner: Runner) -> None:
-        missing = [a for a in call_refs(step.call) if a not in self.ids]
+        refs = call_refs(step.call)
+        missing = [a for a in refs if a not in self.ids]
         if missing:
             self._end(step, "failed", f"the id of {missing[0]} is unknown: it was not created")
             return
+        self.given[step.index] = {a: self.ids[a] for a in refs}
         step.status = "running"
         step.attempts += 1
         self.emit(self._event("begin", step))
@@ -130,7 +139,7 @@ class _Apply:
     def _execute(self, step: Step) -> Outcome:
         """The worker: one call, its created id or its error (never raises our errors)."""
         try:
-            return self.provider.execute(step.call, dict(self.ids)), None
+            return self.provider.execute(step.call, self.given[step.index]), None
         except ScsyncError as exc:
             return None, exc
 
@@ -247,8 +256,11 @@ def apply_plan(plan: Plan, provider: Provider, *, reread: Callable[[Kind], LiveS
     ``reread(kind)`` re-reads one kind after a lost create response; ``done`` maps the addresses
     of changes already done on the platform (``stale.remaining_changes``) to their live ids, so
     their calls are not repeated and later calls can refer to them; ``budget`` is the rate-limit
-    budget last seen, to warn when the calls exceed it.
+    budget last seen, to warn when the calls exceed it. A plan that a safety gate refused is
+    never applied (``SafetyError``).
     """
+    if plan.refused:
+        raise SafetyError([r.reason for r in plan.refusals])
     settings = ApplySettings(parallelism=max(1, parallelism), stop=stop, now=now)
     run = _Apply(plan, provider, reread, progress, done or {}, settings)
     ledger = run.run(budget)

@@ -79,5 +79,8 @@ def clock(seconds: float) -> str:
 
 
 def countdown_line(seconds_left: float, reason: str) -> str:
-    """``Waiting for the rate-limit reset: 4:05 left (REASON)``."""
+    """``Waiting for the rate-limit reset: 4:05 left (REASON)``; a retry's pause after a failed
+    call is its reason alone (it says what failed and when the next try comes)."""
+    if not reason.startswith("rate limit"):
+        return reason
     return f"Waiting for the rate-limit reset: {clock(seconds_left)} left ({reason})"
