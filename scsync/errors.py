@@ -14,10 +14,11 @@
         │   └── TokenExpiredError    the token expired and could not be refreshed
         ├── RateLimitError           the rate limit is spent and the reset is beyond --max-wait
         ├── NotFoundError            the platform answered not_found
-        └── PlatformRejected         the platform refused a write (invalid_parameter, limit_exceeded...)
+        ├── PlatformRejected         the platform refused a write (invalid_parameter...)
+        └── ServerError              the platform failed (5xx); the write may have happened
 
-Messages never contain a secret: providers redact tokens before building any error, and
-``redact()`` is applied again at the CLI boundary.
+Messages never contain a secret: the provider's HTTP client sends the token only in a header and
+passes every message it builds through ``redact()`` with every secret it holds.
 
 Exit codes (DESIGN, "CLI contract"): 1 for any error here, 3 for ``SafetyError``.
 """
@@ -188,7 +189,7 @@ class NotFoundError(ProviderError):
 
 
 class PlatformRejected(ProviderError):
-    """The platform refused a request (invalid_parameter, limit_exceeded, feature_limit_reached...)."""
+    """The platform refused a request: invalid_parameter, limit_exceeded, feature_limit_reached."""
 
 
 class ServerError(ProviderError):
@@ -198,7 +199,7 @@ class ServerError(ProviderError):
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace every secret in ``text`` by ``***``; secrets shorter than 4 characters are ignored."""
+    """Replace every secret in ``text`` by ``***`` (secrets under 4 characters are ignored)."""
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "***")

@@ -4,7 +4,8 @@ the per-field comparison that makes a plan converge.
 A ``Resource`` is one object of a managed kind as plain, JSON-ready values (never a pydantic model:
 50,000 live objects must stay lean). Desired resources come from config (``scsync.config``), live
 resources from a provider (``scsync.providers``); both use the same field names and value shapes,
-listed per kind below, so the diff is ``compare(kind, field, desired) != compare(kind, field, live)``.
+listed per kind below, so the diff is
+``compare(kind, field, desired) != compare(kind, field, live)``.
 
 Field shapes (config key names; a desired resource holds only the fields config manages):
 
@@ -91,7 +92,7 @@ NETWORK_BY_API_TYPE: dict[str, Network] = {n.api_type: n for n in NETWORKS.value
 
 
 def split_profile_name(name: str) -> tuple[Network, str]:
-    """``"twitter/ClaraLines"`` -> (twitter, "ClaraLines"). Raises ValueError on an unknown prefix."""
+    """``"twitter/ClaraLines"`` -> (twitter, "ClaraLines"); ValueError on an unknown prefix."""
     prefix, sep, handle = name.partition("/")
     if not sep or not handle:
         raise ValueError(f"{name!r} is not NETWORK/HANDLE")
@@ -102,7 +103,7 @@ def split_profile_name(name: str) -> tuple[Network, str]:
 
 
 def profile_ident(name: str) -> str:
-    """The matching form of a profile name: the handle lower-cased where the network ignores case."""
+    """The matching form of a profile name: the handle lower-cased where the network says so."""
     network, handle = split_profile_name(name)
     return f"{network.prefix}/{handle.lower() if network.case_insensitive else handle}"
 
@@ -133,8 +134,8 @@ def address(kind: Kind, name: str) -> str:
 
 
 def parse_address(text: str) -> tuple[Kind, str]:
-    """``"topic.ClaraLines Care"`` -> (Kind.TOPIC, "ClaraLines Care"); also ``stream.TOPIC/NET/HANDLE``
-    is rejected here (streams are part of their topic). Raises ValueError."""
+    """``"topic.ClaraLines Care"`` -> (Kind.TOPIC, "ClaraLines Care"). Raises ValueError (also for
+    ``stream.TOPIC/NET/HANDLE``: streams are part of their topic)."""
     kind_text, sep, name = text.partition(".")
     try:
         kind = Kind(kind_text)
@@ -147,7 +148,8 @@ def parse_address(text: str) -> tuple[Kind, str]:
 
 
 def stream_address(topic: str, profile: str) -> str:
-    """``stream.ClaraLines Care/facebook/competitorair`` (parsed from the right: topics may hold /)."""
+    """``stream.ClaraLines Care/facebook/competitorair`` (parsed from the right: a topic name may
+    hold /)."""
     return f"stream.{topic}/{profile}"
 
 

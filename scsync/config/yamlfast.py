@@ -33,6 +33,7 @@ _SEQ = "tag:yaml.org,2002:seq"
 # tens of thousands deep), so deeper files are refused before they are composed.
 MAX_DEPTH = 64
 _SCAN_ABOVE = 2000
+_MAX_INT_BITS = 3 * 4000  # below Python's 4300-digit limit of int <-> str conversion
 _BLOCK_PREFIX = re.compile(r"^[ \t?:-]*", re.M)
 _STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
@@ -86,8 +87,12 @@ def _float(text: str) -> float:
 
 
 def _number(node: yaml.ScalarNode) -> int | float:
+    """The number, refusing one too long for Python to convert (or to print in a message)."""
     try:
-        return _int(node.value) if node.tag == _INT else _float(node.value)
+        number = _int(node.value) if node.tag == _INT else _float(node.value)
+        if isinstance(number, int) and number.bit_length() > _MAX_INT_BITS:
+            raise ValueError(node.value)
+        return number
     except ValueError:
         mark = node.start_mark
         raise YamlProblem(f"the number has too many digits ({len(node.value)}); quote it if it "
@@ -235,6 +240,12 @@ def load(text: str) -> Loaded:
         message = _yaml_message(exc)
         raise YamlProblem(message, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1) \
             from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - text.rfind("\n", 0, exc.position)
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
+        raise YamlProblem(f"not valid YAML: unacceptable character #x{char:04X}: {exc.reason}",
+                          line, col) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(f"not valid YAML: {exc}", 1, 1) from None
     if root is None:
