@@ -8,6 +8,7 @@ process so that neither other children nor the bench's own memory count) and
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import tempfile
@@ -77,6 +78,12 @@ def measure(cmd: Sequence[str], *, env: Mapping[str, str] | None = None,
         wall, maxrss_kb = result.read_text().split()
     return Measured(float(wall), int(maxrss_kb) / 1024, done.returncode,
                     done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"))
+
+
+def best(runs: Sequence[Measured]) -> Measured:
+    """The fastest of several runs, carrying the highest peak memory seen in any of them."""
+    fastest = min(runs, key=lambda m: m.wall_s)
+    return dataclasses.replace(fastest, peak_rss_mb=max(m.peak_rss_mb for m in runs))
 
 
 def ratio(baseline: float | None, value: float | None) -> float | None:

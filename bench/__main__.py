@@ -64,14 +64,15 @@ def takes_sizes(module: Any) -> bool:
     return len(required) == 1
 
 
-def run_bench(name: str, sizes: Sequence[int]) -> tuple[list[Row], str]:
+def run_bench(name: str, sizes: Sequence[int], *, repeat: int = 1) -> tuple[list[Row], str]:
     """Rows of one bench, and the raw output of one that printed instead of returning rows."""
     if not (ROOT / "bench" / f"{name}.py").exists():
         return [Row(name, None, "not run", None, "", note=f"bench/{name}.py does not exist")], ""
     try:
         module = importlib.import_module(f"bench.{name}")
         if takes_sizes(module):
-            found = module.run(list(sizes))
+            takes_repeat = "repeat" in inspect.signature(module.run).parameters
+            found = module.run(list(sizes), **({"repeat": repeat} if takes_repeat else {}))
             if isinstance(found, list):
                 return [to_row(name, r) for r in found], ""
             return [], f"## bench/{name}.py\n\n{found}"
@@ -106,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated object counts")
     parser.add_argument("--only", default=",".join(BENCHES), help="benches to run")
     parser.add_argument("--doc", type=Path, help="write the tables into this Markdown file")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="best of R runs per timing (benches that support it)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -115,11 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     raw: list[str] = []
     for name in [b.strip() for b in args.only.split(",") if b.strip()]:
         log.info("== bench %s at %s", name, ", ".join(f"{s:,}" for s in sizes))
-        found, text = run_bench(name, sizes)
+        found, text = run_bench(name, sizes, repeat=args.repeat)
         rows += found
         raw += [text] if text else []
     elapsed = time.perf_counter() - started
-    heading = (f"Run of `python -m bench --sizes {args.sizes}` on {machine()}, "
+    command = f"python -m bench --sizes {args.sizes}" + (
+        f" --repeat {args.repeat}" if args.repeat > 1 else "")
+    heading = (f"Run of `{command}` on {machine()}, "
                f"{elapsed:,.0f} s in all.")
     print(heading + "\n\n" + format_table(rows) + ("\n\n" + "\n\n".join(raw) if raw else ""))
     if args.doc:

@@ -123,34 +123,46 @@ class Loaded:
 
 
 class _Walker:
-    """Turns a composed node graph into values, counting nodes to bound alias expansion."""
+    """Turns a composed node graph into values, counting the values that aliases expand to (a
+    collection visited again) against ``budget``, so alias bombs cost bounded time and memory."""
 
     def __init__(self, budget: int) -> None:
         self.budget = budget
         self.positions: dict[Path_, Pos] = {}
         self.active: set[int] = set()
+        self.seen: set[int] = set()
+        self.reusing = 0
 
     def value(self, node: yaml.Node, path: Path_, key_pos: tuple[int, int]) -> Any:
-        self.budget -= 1
         mark = node.start_mark
         self.positions[path] = (key_pos[0], key_pos[1], mark.line + 1, mark.column + 1)
-        if self.budget < 0:
-            raise YamlProblem("aliases expand to too many values (an alias bomb?); "
-                              "refusing to load this file", mark.line + 1, mark.column + 1)
+        if self.reusing:
+            self.budget -= 1
+            if self.budget < 0:
+                raise YamlProblem("aliases expand to too many values (an alias bomb?); "
+                                  "refusing to load this file", mark.line + 1, mark.column + 1)
         if len(path) > MAX_DEPTH:
             raise _too_deep(mark)
         if isinstance(node, yaml.ScalarNode):
             return _scalar(node)
-        if id(node) in self.active:
+        return self._collection(node, path, mark)
+
+    def _collection(self, node: yaml.Node, path: Path_, mark: yaml.Mark) -> Any:
+        key = id(node)
+        if key in self.active:
             raise YamlProblem("an alias refers to a node that contains it (a recursive alias)",
                               mark.line + 1, mark.column + 1)
-        self.active.add(id(node))
+        reused = key in self.seen
+        self.seen.add(key)
+        self.active.add(key)
+        self.reusing += reused
         try:
             if isinstance(node, yaml.SequenceNode):
                 return self._sequence(node, path)
             return self._mapping(node, path)
         finally:
-            self.active.discard(id(node))
+            self.active.discard(key)
+            self.reusing -= reused
 
     def _sequence(self, node: yaml.SequenceNode, path: Path_) -> list[Any]:
         if node.tag != _SEQ:
@@ -250,7 +262,7 @@ def load(text: str) -> Loaded:
         raise YamlProblem(f"not valid YAML: {exc}", 1, 1) from None
     if root is None:
         return Loaded(None, {})
-    walker = _Walker(budget=4 * len(text) + 10_000)
+    walker = _Walker(budget=len(text) // 4 + 10_000)
     data = walker.value(root, (), (root.start_mark.line + 1, root.start_mark.column + 1))
     return Loaded(data, walker.positions)
 

@@ -6,16 +6,18 @@ from pathlib import Path
 
 import click
 
-from scsync.emulator.emulator import open_emulator, seed_database
 from scsync.emulator.errors import EmulatorError
 from scsync.emulator.faults import Faults
-from scsync.emulator.ratelimit import parse
-from scsync.emulator.server import serve as serve_forever
+
+# The server, the store and the rate limiter are imported by the commands that use them, so that
+# registering this group in the main CLI costs nothing at start-up.
 
 
 def _rate(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, int] | None:
     if value is None:
         return None
+    from scsync.emulator.ratelimit import parse
+
     try:
         return parse(value)
     except ValueError:
@@ -48,6 +50,9 @@ def serve(db: Path, host: str, port: int, fixture: Path | None,
           fault_lost_response_rate: float, fault_slow_rate: float, latency_ms: int,
           fault_seed: int | None) -> None:
     """Serve the platform API on HTTP (loopback unless --host says otherwise)."""
+    from scsync.emulator.emulator import open_emulator
+    from scsync.emulator.server import serve as serve_forever
+
     try:
         faults = Faults(error_rate=fault_error_rate, drop_rate=fault_drop_rate,
                         lost_response_rate=fault_lost_response_rate, slow_rate=fault_slow_rate,
@@ -64,6 +69,8 @@ def serve(db: Path, host: str, port: int, fixture: Path | None,
               type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def seed(db: Path, fixture: Path) -> None:
     """Create a platform database from a fixture."""
+    from scsync.emulator.emulator import seed_database
+
     try:
         seed_database(db, fixture).close()
     except EmulatorError as exc:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from typing import Any
@@ -52,7 +52,8 @@ def build_plan(desired: Mapping[ResourceKey, Resource], live: LiveState, provide
     drafts, unmanaged = split_ownership(drafts, options)
     drafts = order(drafts)
     refusals = gate(drafts, live, options)
-    calls = [build_call(d, provider, live) for d in drafts if not d.blocked]
+    known = with_renamed(live, result.matched)
+    calls = [build_call(d, provider, known) for d in drafts if not d.blocked]
     log.debug("planned %d changes, %d calls", len(drafts), len(calls))
     plan = Plan(
         created_at=now, config_digest=options.config_digest,
@@ -82,6 +83,14 @@ def select_targets(drafts: list[Draft], targets: list[str],
                 chosen.add(needed.address)
                 pending.append(needed)
     return [d for d in drafts if d.address in chosen]
+
+
+def with_renamed(live: LiveState, matched: Mapping[ResourceKey, Resource]) -> LiveState:
+    """``live`` where an object the config renames (``previous_names``) is also found under its
+    new name: a group that holds a renamed group then sends its id, not a reference to a create
+    that will never happen."""
+    renamed = {key: have for key, have in matched.items() if key not in live.resources}
+    return replace(live, resources={**live.resources, **renamed}) if renamed else live
 
 
 def build_call(draft: Draft, provider: Provider, live: LiveState) -> Call:

@@ -1,0 +1,211 @@
+"""Shared fixtures of the CLI-level tests (tests/test_cli_*.py): a temporary copy of ``examples/``
+whose embedded emulator database is a copy of one seeded once per session, commands run through
+click's ``CliRunner`` (stdout and stderr apart) or as real subprocesses, the emulator's
+``/_emulator/`` controls, and ``scsync emulator serve`` subprocesses for the ``socialconnect``
+provider (expired, non-admin and planted tokens)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from scsync.cli import main
+from scsync.emulator import open_emulator
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+CLARALINES = EXAMPLES / "platform" / "claralines.yaml"
+SCSYNC = ROOT / ".venv" / "bin" / "scsync"
+DB_PATH = Path(".scsync") / "platform.db"
+
+PLANTED_TOKEN = "tok-PLANTED-4f9c2e71b8"  # the admin token of the served fixture
+PLANTED_REFRESH = "ref-PLANTED-a1b2c3d4e5"
+EXPIRED_TOKEN = "tok-EXPIRED-0d9e8f7a6b"
+AGENT_TOKEN = "demo-agent-token"
+
+
+def run_cli(args: Sequence[str], *, env: Mapping[str, str | None] | None = None,
+            input: str | None = None) -> Result:
+    """``scsync ARGS`` in-process; ``result.stdout`` and ``result.stderr`` are kept apart."""
+    return CliRunner().invoke(main, list(args), env=dict(env or {}), input=input,
+                              catch_exceptions=True)
+
+
+def run_process(args: Sequence[str], *, cwd: Path | None = None,
+                env: Mapping[str, str] | None = None, module: bool = False
+                ) -> subprocess.CompletedProcess[str]:
+    """``scsync ARGS`` as a subprocess (the installed script, or ``python -m scsync``)."""
+    head = [sys.executable, "-m", "scsync"] if module else [str(SCSYNC)]
+    full_env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    full_env.update(env or {})
+    return subprocess.run([*head, *args], cwd=cwd, env=full_env, capture_output=True,
+                          text=True, timeout=60, check=False)
+
+
+class Emu:
+    """The ``/_emulator/`` controls of one database, through the in-process WSGI app."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+
+    def control(self, method: str, name: str, body: Any = None) -> Any:
+        emulator = open_emulator(self.db)
+        try:
+            with httpx.Client(transport=httpx.WSGITransport(app=emulator.wsgi),
+                              base_url="http://emulator.local") as client:
+                response = client.request(method, f"/_emulator/{name}", json=body)
+        finally:
+            emulator.close()
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def calls(self) -> list[dict[str, Any]]:
+        return list(self.control("GET", "calls"))
+
+    def writes(self) -> list[tuple[str, str]]:
+        return [(c["method"], c["path"]) for c in self.calls() if c["method"] != "GET"]
+
+    def clear_calls(self) -> None:
+        self.control("DELETE", "calls")
+
+    def edit(self, user: str, kind: str, ident: Any, updates: Mapping[str, Any]) -> Any:
+        return self.control("POST", "edit", {"user": user, "object": {"type": kind, "id": ident},
+                                             "updates": dict(updates)})
+
+    def expire(self, network: str, service_id: str) -> Any:
+        return self.control("POST", "expire", {"type": network, "service_id": service_id})
+
+    def state(self) -> Any:
+        return self.control("GET", "state")
+
+
+@dataclass
+class Account:
+    """A tmp copy of ``examples/``: ``root`` is its ``config/`` (the ``-C`` directory)."""
+
+    base: Path
+    root: Path
+    emu: Emu
+
+    def cli(self, *args: str, env: Mapping[str, str | None] | None = None,
+            input: str | None = None) -> Result:
+        return run_cli(args, env=env, input=input)
+
+    def replace(self, relpath: str, old: str, new: str) -> None:
+        path = self.root / relpath
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} is not in {relpath}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    def append(self, relpath: str, text: str) -> None:
+        with (self.root / relpath).open("a", encoding="utf-8") as file:
+            file.write(text)
+
+
+def make_account(base: Path, seeded: Path) -> Account:
+    """Copy ``examples/`` under ``base`` with a fresh copy of the seeded database."""
+    shutil.copytree(EXAMPLES, base, ignore=shutil.ignore_patterns(".scsync", "*.db*"))
+    root = base / "config"
+    (root / DB_PATH).parent.mkdir(parents=True)
+    shutil.copy(seeded, root / DB_PATH)
+    return Account(base, root, Emu(root / DB_PATH))
+
+
+@pytest.fixture(scope="session")
+def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ClaraLines fixture seeded once per session (copied per test, never used in place)."""
+    db = tmp_path_factory.mktemp("seeded") / "platform.db"
+    open_emulator(db, fixture=CLARALINES).close()
+    return db
+
+
+@pytest.fixture
+def account(tmp_path: Path, seeded_db: Path) -> Account:
+    return make_account(tmp_path / "examples", seeded_db)
+
+
+# -- the socialconnect provider against `scsync emulator serve` ------------------------------
+
+def served_fixture() -> dict[str, Any]:
+    """ClaraLines with a planted admin token (first: the one ``serve`` prints), a refresh token
+    and an expired token."""
+    doc = yaml.safe_load(CLARALINES.read_text(encoding="utf-8"))
+    doc["users"][0]["tokens"] = [
+        {"token": PLANTED_TOKEN, "scopes": ["accounts_read", "accounts_write"],
+         "refresh_token": PLANTED_REFRESH},
+        {"token": EXPIRED_TOKEN, "expires": "2020-01-01T00:00:00Z"},
+    ]
+    return doc
+
+
+SOCIALCONNECT_SETTINGS = """\
+scsync: 1
+provider:
+  type: socialconnect
+  base_url: {url}
+  account_id: 1001
+  token: ${{env:SCSYNC_TOKEN}}
+ownership:
+  topics: authoritative
+  profile_groups: authoritative
+protect: [topic.ClaraLines Care, profile_group.EMEA]
+vars:
+  regions: [UK, DE]
+"""
+
+
+@dataclass
+class Served:
+    """A ``scsync emulator serve`` subprocess and a config dir that targets it."""
+
+    process: subprocess.Popen[str]
+    url: str
+    printed_token: str
+    root: Path
+    emu: Emu
+
+
+def start_served(base: Path) -> Served:
+    fixture = base / "fixture.yaml"
+    fixture.write_text(yaml.safe_dump(served_fixture()), encoding="utf-8")
+    db = base / "served.db"
+    process = subprocess.Popen([str(SCSYNC), "emulator", "serve", "--db", str(db), "--fixture",
+                                str(fixture)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=base)
+    assert process.stdout is not None
+    first, second = process.stdout.readline(), process.stdout.readline()
+    if not first.startswith("base_url: "):
+        process.kill()
+        raise AssertionError(f"serve printed {first!r}: {process.communicate()[1]}")
+    url = first.split(": ", 1)[1].strip()
+    shutil.copytree(EXAMPLES / "config", base / "config")
+    (base / "config" / "scsync.yaml").write_text(SOCIALCONNECT_SETTINGS.format(url=url),
+                                                 encoding="utf-8")
+    return Served(process, url, second.split(": ", 1)[1].strip(), base / "config", Emu(db))
+
+
+def stop_served(served: Served) -> None:
+    served.process.terminate()
+    served.process.communicate(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    server = start_served(tmp_path_factory.mktemp("served"))
+    yield server
+    stop_served(server)
+
+
+def no_ansi(text: str) -> bool:
+    return "\x1b[" not in text
