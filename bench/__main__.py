@@ -76,12 +76,20 @@ def run_bench(name: str, sizes: Sequence[int], *, repeat: int = 1) -> tuple[list
             if isinstance(found, list):
                 return [to_row(name, r) for r in found], ""
             return [], f"## bench/{name}.py\n\n{found}"
-        done = measure([sys.executable, "-m", f"bench.{name}", "--sizes",
-                        ",".join(map(str, sizes))], cwd=ROOT)
-        return [], f"## bench/{name}.py (exit {done.returncode})\n\n{done.stdout.rstrip()}"
+        return [], run_script(name, sizes)
     except Exception as exc:  # one failing bench must not hide the others' figures
         log.exception("bench %s failed", name)
         return [Row(name, None, "failed", None, "", note=f"{type(exc).__name__}: {exc}")], ""
+
+
+def run_script(name: str, sizes: Sequence[int]) -> str:
+    """``python -m bench.NAME --sizes ...`` (without ``--sizes`` if it takes none); its output."""
+    cmd = [sys.executable, "-m", f"bench.{name}"]
+    done = measure([*cmd, "--sizes", ",".join(map(str, sizes))], cwd=ROOT)
+    if done.returncode == 2 and "unrecognized arguments" in done.stderr:
+        done = measure(cmd, cwd=ROOT)
+    tail = "" if done.returncode == 0 else f"\n{done.stderr.rstrip()[-1000:]}"
+    return f"## bench/{name}.py (exit {done.returncode})\n\n{done.stdout.rstrip()}{tail}"
 
 
 def machine() -> str:

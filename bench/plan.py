@@ -300,6 +300,7 @@ def main(argv: list[str] | None = None) -> None:
         _phases_main(args.phases_of)
         return
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     rows = run([int(s) for s in args.sizes.split(",")], with_phases=not args.no_phases,
                repeat=args.repeat)
     print(format_table(rows))

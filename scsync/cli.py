@@ -211,6 +211,15 @@ def plan_exit_code(plans: Sequence[tuple[str, Plan]], *, failed: bool, detailed:
 
 
 @main.command()
+@click.argument("planfile", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--format", "fmt", type=FORMAT_CHOICE, default="text", show_default=True)
+def show(planfile: Path, fmt: str) -> None:
+    """Render a saved plan file (no config, no platform calls): e.g. the HTML report of the
+    plan a CI job saved with `plan -o`."""
+    click.echo(render(engine.read_plan(planfile), fmt, color=use_color()), nl=False)
+
+
+@main.command()
 @config_dir
 @var_files
 @click.argument("planfile", required=False, type=click.Path(path_type=Path, dir_okay=False))

@@ -250,6 +250,17 @@ def apply(root: Path, run: ApplyRun, *, plan_file: Path | None = None,
         return Applied(plan_, ledger, conclude(ledger, config.desired, provider, options))
 
 
+def read_plan(plan_file: Path) -> Plan:
+    """A saved plan file (``plan -o FILE``), or one clear error."""
+    try:
+        return Plan.from_json(plan_file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ScsyncError(f"cannot read the plan file {plan_file}: {exc.strerror}") from None
+    except ValueError:
+        raise ScsyncError(f"{plan_file} is not a scsync plan file (run `scsync plan -o FILE` "
+                          "to make one)") from None
+
+
 def _nothing_left(plan: Plan, done: Mapping[str, str | None]) -> str:
     if not done:
         return "No changes. The platform matches the configuration."
@@ -260,13 +271,7 @@ def _nothing_left(plan: Plan, done: Mapping[str, str | None]) -> str:
 def _saved(config: Config, provider: Provider, plan_file: Path, *,
            force: bool) -> tuple[Planned, dict[str, str | None]]:
     """A saved plan checked against config and live state: what is left of it, or stale."""
-    try:
-        saved = Plan.from_json(plan_file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScsyncError(f"cannot read the plan file {plan_file}: {exc.strerror}") from None
-    except ValueError:
-        raise ScsyncError(f"{plan_file} is not a scsync plan file (run `scsync plan -o FILE` "
-                          "to make one)") from None
+    saved = read_plan(plan_file)
     if force and not saved.forced:
         saved = saved.model_copy(update={"forced": True})
     live = provider.read()

@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 from click.testing import CliRunner, Result
 
 from scsync.cli import main
@@ -137,16 +136,19 @@ def account(tmp_path: Path, seeded_db: Path) -> Account:
 
 # -- the socialconnect provider against `scsync emulator serve` ------------------------------
 
-def served_fixture() -> dict[str, Any]:
-    """ClaraLines with a planted admin token (first: the one ``serve`` prints), a refresh token
-    and an expired token."""
-    doc = yaml.safe_load(CLARALINES.read_text(encoding="utf-8"))
-    doc["users"][0]["tokens"] = [
-        {"token": PLANTED_TOKEN, "scopes": ["accounts_read", "accounts_write"],
-         "refresh_token": PLANTED_REFRESH},
-        {"token": EXPIRED_TOKEN, "expires": "2020-01-01T00:00:00Z"},
-    ]
-    return doc
+ADMIN_TOKEN_LINE = ("      - {token: demo-admin-token, scopes: [accounts_read, accounts_write], "
+                    "refresh_token: demo-admin-refresh}\n")
+
+
+def served_fixture() -> str:
+    """ClaraLines with a planted admin token (first: the one ``serve`` prints) and refresh
+    token, and an expired token (a text edit, so the fixture's dates stay as written)."""
+    text = CLARALINES.read_text(encoding="utf-8")
+    assert ADMIN_TOKEN_LINE in text
+    planted = (f"      - {{token: {PLANTED_TOKEN}, scopes: [accounts_read, accounts_write], "
+               f"refresh_token: {PLANTED_REFRESH}}}\n"
+               f"      - {{token: {EXPIRED_TOKEN}, expires: 2020-01-01T00:00:00Z}}\n")
+    return text.replace(ADMIN_TOKEN_LINE, planted)
 
 
 SOCIALCONNECT_SETTINGS = """\
@@ -178,7 +180,7 @@ class Served:
 
 def start_served(base: Path) -> Served:
     fixture = base / "fixture.yaml"
-    fixture.write_text(yaml.safe_dump(served_fixture()), encoding="utf-8")
+    fixture.write_text(served_fixture(), encoding="utf-8")
     db = base / "served.db"
     process = subprocess.Popen([str(SCSYNC), "emulator", "serve", "--db", str(db), "--fixture",
                                 str(fixture)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -209,3 +211,35 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 def no_ansi(text: str) -> bool:
     return "\x1b[" not in text
+
+
+def run_tty(args: Sequence[str], *, env: Mapping[str, str] | None = None,
+            answer: str | None = None) -> tuple[int, str]:
+    """``scsync ARGS`` with stdin, stdout and stderr on a pseudo-terminal; ``answer`` is typed
+    when the approval question appears. Returns the exit code and everything shown."""
+    import pty
+
+    master, slave = pty.openpty()
+    full_env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    full_env.update({"TERM": "xterm", **(env or {})})
+    process = subprocess.Popen([str(SCSYNC), *args], stdin=slave, stdout=slave, stderr=slave,
+                               env=full_env, close_fds=True)
+    os.close(slave)
+    shown = _read_pty(master, answer)
+    os.close(master)
+    return process.wait(timeout=60), shown.decode("utf-8", "replace")
+
+
+def _read_pty(master: int, answer: str | None) -> bytes:
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            return shown
+        if not chunk:
+            return shown
+        shown += chunk
+        if answer is not None and b"Enter a value:" in shown:
+            os.write(master, answer.encode() + b"\n")
+            answer = None
