@@ -184,6 +184,8 @@ def emulator(db: Path, options: SoakOptions) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 # --- one cycle ---
@@ -237,7 +239,7 @@ def kill_delay(soak: Soak, cycle: int) -> float | None:
     if not forced and soak.rng.random() >= soak.options.kill_rate:
         return None
     typical = sorted(soak.apply_s)[len(soak.apply_s) // 2] if soak.apply_s else 2.0
-    return soak.rng.uniform(0.4 * typical, typical)
+    return soak.rng.uniform(0.3 * typical, 0.9 * typical)
 
 
 def apply_until_done(soak: Soak, cycle: Cycle) -> None:

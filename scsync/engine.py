@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scsync.config import Config, load_config, secrets
-from scsync.errors import ConfigError, Problem, SafetyError, ScsyncError
+from scsync.errors import AuthError, ConfigError, Problem, SafetyError, ScsyncError
 from scsync.plan.apply import apply_plan
 from scsync.plan.ledger import Ledger
 from scsync.plan.model import Plan
@@ -151,8 +151,19 @@ def session(config: Config, *, hooks: Hooks = Hooks(), live_snapshot: Path | Non
         provider = _snapshot_provider(live_snapshot)
     try:
         yield provider
+    except AuthError as exc:
+        raise _name_token_source(exc, config) from None
     finally:
         provider.close()
+
+
+def _name_token_source(error: AuthError, config: Config) -> AuthError:
+    """``error`` naming the variable this config reads its token from (the provider, which
+    knows nothing of config, names the documented default ``SCSYNC_TOKEN``)."""
+    names = secrets.references(str(getattr(config.settings.provider, "token", "") or ""))
+    if not names or names[0] == "SCSYNC_TOKEN" or "SCSYNC_TOKEN" not in str(error):
+        return error
+    return type(error)(str(error).replace("SCSYNC_TOKEN", names[0]), error.response)
 
 
 def _snapshot_provider(path: Path) -> Provider:

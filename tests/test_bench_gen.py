@@ -13,7 +13,7 @@ import pytest
 from bench import Row, format_table, measure
 from bench.__main__ import to_row, write_doc
 from bench.baselines import dns_record, write_zone
-from bench.gen import generate, split_counts
+from bench.gen import Generated, generate, split_counts
 from scsync.config import load_config
 from scsync.plan.options import PlanOptions
 from scsync.plan.planner import make_plan
@@ -22,7 +22,7 @@ from scsync.resources import Kind
 
 
 @pytest.fixture(scope="module")
-def account(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def account(tmp_path_factory: pytest.TempPathFactory) -> Generated:
     return generate(500, tmp_path_factory.mktemp("bench") / "acct")
 
 
@@ -32,7 +32,7 @@ def test_split_counts_keeps_groups_within_the_platform_limit() -> None:
     assert sum(split_counts(12_345).values()) == 12_345
 
 
-def test_generated_config_validates_with_the_generated_counts(account) -> None:  # noqa: ANN001
+def test_generated_config_validates_with_the_generated_counts(account: Generated) -> None:
     config = load_config(account.config_dir)
     counts = {kind.value: config.count(kind) for kind in Kind}
     assert counts == account.counts == {"profile": 340, "topic": 145, "profile_group": 10,
@@ -44,7 +44,7 @@ def test_generated_config_validates_with_the_generated_counts(account) -> None: 
 
 
 def test_plan_of_the_generated_account_finds_exactly_the_generated_changes(
-        account, tmp_path: Path) -> None:  # noqa: ANN001
+        account: Generated, tmp_path: Path) -> None:
     config = load_config(account.config_dir)
     provider = build_provider({"type": "emulator", "path": str(tmp_path / "platform.db"),
                                "fixture": str(account.fixture)}, base_dir=tmp_path)

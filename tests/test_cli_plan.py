@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import socket
 from pathlib import Path
 
@@ -13,23 +14,25 @@ import jsonschema
 import pytest
 
 from scsync.providers import http
-from tests.cli_support import (  # noqa: F401 - fixtures
+from tests import cli_support
+from tests.cli_support import (
     AGENT_TOKEN,
     EXPIRED_TOKEN,
     ROOT,
     SOCIALCONNECT_SETTINGS,
     Account,
     Served,
-    account,
     make_account,
     no_ansi,
     run_cli,
     run_process,
     run_tty,
-    seeded_db,
-    served,
 )
 from tests.golden_util import assert_golden
+
+account = cli_support.account
+seeded_db = cli_support.seeded_db
+served = cli_support.served
 
 SUMMARY = "Plan: 5 to add, 13 to change, 2 to destroy."
 PLAN_SCHEMA = json.loads((ROOT / "schemas" / "plan.schema.json").read_text(encoding="utf-8"))
@@ -341,3 +344,17 @@ def test_debug_shows_a_traceback(account: Account) -> None:
     assert debug.returncode == 1
     assert "Traceback (most recent call last)" in debug.stderr
     assert "scsync.errors.PlanError" in debug.stderr
+
+
+def test_expired_token_names_the_configured_variable(served: Served, tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(served.root, config)
+    settings = config / "scsync.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        "${env:SCSYNC_TOKEN}", "${env:CLARA_TOKEN}"), encoding="utf-8")
+    result = run_cli(["plan", "-C", str(config)], env={"CLARA_TOKEN": EXPIRED_TOKEN})
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: the access token has expired; create a new one in Social Connect (Account "
+        "settings > API) and set it in CLARA_TOKEN, or configure refresh_token, client_id and "
+        "client_secret to refresh it automatically\n")

@@ -96,7 +96,8 @@ def load_with(root: Path, name: str, content: bytes | str) -> Config | ConfigErr
 
 EDGE_TEXT = st.sampled_from([
     "", " ", "\t", "\u00a0", "\u200b", "\u202e", "\ufeff", "\u2028", "\u0085", "\x7f", "\x1b[31m",
-    "é", "e\u0301", "ß", "İ", "ﬃ", "𝕏", "😀", "👩\u200d👩\u200d👧", "\U0010ffff", "\ud800", "\udfff",
+    "é", "e\u0301", "ß", "İ", "ﬃ", "𝕏", "😀", "👩\u200d👩\u200d👧", "\U0010ffff", "\ud800",
+    "\udfff",
     "\x00", "${env:X}", "${env:", "${", "#6A1B9A", "#", "- ", ": ", "? ", "&a", "*a", "!!str",
     "!!python/object:os.system", "{{ x }}", "{%", "'", '"', "\\", "\r\n", "\r", "yes", "No", "~",
     "null", "0x1F", "0o17", "1e400", "-.inf", ".nan", "9" * 5000, "x" * 100_000,

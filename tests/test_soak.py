@@ -214,6 +214,9 @@ def test_a_renamed_group_held_by_other_groups_keeps_its_id_in_their_calls(
         renamed = load_config(tmp_path / "config")
         applied = plan_and_apply(renamed, provider)
         assert applied.ledger.ok, applied.ledger.render()
+        # EMEA already holds the group being renamed (its id does not change): no write for it
+        assert [c.address for c in applied.plan.changes] == [
+            "profile_group.DACH", "profile_group.Germany DE"]
         again = plan_and_apply(renamed, provider)
         assert again.plan.calls == []
     finally:

@@ -81,13 +81,18 @@ def is_ignored(path: str, ignore: Iterable[str]) -> bool:
     return any(path == item or path.startswith(item + ".") for item in ignore)
 
 
-def field_changes(desired: Resource, live: Resource) -> list[FieldChange]:
-    """The managed fields of ``desired`` whose value differs live (``ignore_changes`` skipped)."""
+def field_changes(desired: Resource, live: Resource,
+                  renamed_groups: Mapping[str, str] | None = None) -> list[FieldChange]:
+    """The managed fields of ``desired`` whose value differs live (``ignore_changes`` skipped).
+    ``renamed_groups`` (live name -> config name) lets a group that holds a group renamed in the
+    same plan keep its members without a write: the member's id does not change."""
     kind, live_fields, changes = desired.kind, live.fields, []
     for name, want in desired.fields.items():
         if kind in NAMED_KINDS and name == "name":
             continue
         have = live_fields.get(name)
+        if renamed_groups and kind is Kind.PROFILE_GROUP and name == "groups" and have:
+            have = [renamed_groups.get(member, member) for member in have]
         if same_value(kind, name, want, have) or is_ignored(name, desired.ignore_changes):
             continue
         changes.append(FieldChange(path=name, before=display_value(kind, name, have),
@@ -104,12 +109,27 @@ def diff(desired: Mapping[ResourceKey, Resource], live: LiveState) -> DiffResult
         if (have := live.find(key)) is not None:
             direct[key] = have
             claimed[_live_key(key, have, live)] = want.address
+    renamed = _group_renames(desired, direct, live)
     for key in sorted(desired, key=lambda k: (k.kind.value, k.ident)):
-        _diff_one(key, desired[key], direct.get(key), live, result, claimed)
+        _diff_one(key, desired[key], direct.get(key), live, result, claimed, renamed)
     for key, resource in live.resources.items():
         if key.kind in DELETABLE_KINDS and key not in claimed and key not in desired:
             result.drafts.append(_delete(resource))
     return result
+
+
+def _group_renames(desired: Mapping[ResourceKey, Resource], direct: Mapping[ResourceKey, Resource],
+                   live: LiveState) -> dict[str, str]:
+    """Live name -> config name of the profile groups config renames (``previous_names``)."""
+    renames: dict[str, str] = {}
+    for key, want in desired.items():
+        if key.kind is not Kind.PROFILE_GROUP or key in direct or not want.previous_names:
+            continue
+        found = [r for old in want.previous_names
+                 if (r := live.find(ResourceKey.of(Kind.PROFILE_GROUP, old))) is not None]
+        if len(found) == 1:
+            renames[found[0].name] = want.name
+    return renames
 
 
 def _live_key(key: ResourceKey, have: Resource, live: LiveState) -> ResourceKey:
@@ -118,7 +138,8 @@ def _live_key(key: ResourceKey, have: Resource, live: LiveState) -> ResourceKey:
 
 
 def _diff_one(key: ResourceKey, want: Resource, have: Resource | None, live: LiveState,
-              result: DiffResult, claimed: dict[ResourceKey, str]) -> None:
+              result: DiffResult, claimed: dict[ResourceKey, str],
+              renamed: Mapping[str, str]) -> None:
     renamed_from = None
     if have is None and want.kind in NAMED_KINDS and want.previous_names:
         have = _find_previous(want, live, result, claimed)
@@ -132,7 +153,7 @@ def _diff_one(key: ResourceKey, want: Resource, have: Resource | None, live: Liv
     result.matched[key] = have
     if renamed_from is not None:
         claimed[have.key] = want.address
-    fields = field_changes(want, have)
+    fields = field_changes(want, have, renamed)
     if renamed_from is not None:
         fields.insert(0, FieldChange(path="name", before=have.name, after=want.name))
     if fields:
