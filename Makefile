@@ -44,7 +44,11 @@ bench-full: $(STAMP)
 	$(BIN)/python -m bench --sizes 1000,10000,50000
 
 soak: $(STAMP)
-	SCSYNC_SOAK_FULL=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_soak.py
+	SCSYNC_SOAK_FULL=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_soak.py \
+		tests/test_fuzz*.py tests/test_security*.py
+	if $(BIN)/python -c 'import atheris' 2>/dev/null; then \
+		$(BIN)/python tests/fuzz_atheris.py -runs=20000 -max_total_time=300; \
+	else echo 'atheris is not installed (pip install atheris): skipping tests/fuzz_atheris.py'; fi
 	$(BIN)/python bench/soak.py --cycles 200
 
 clean:

@@ -210,7 +210,8 @@ def refusal_error(plan: Plan) -> SafetyError | None:
     """The safety error of a refused plan (exit 3), or None when nothing refuses it."""
     if not plan.refused:
         return None
-    reasons = [r.reason for r in plan.refusals if not r.forceable or not plan.forced]
+    reasons = [r.reason if not r.forceable else f"{r.reason} (use --force to apply anyway)"
+               for r in plan.refusals if not r.forceable or not plan.forced]
     return SafetyError(reasons)
 
 

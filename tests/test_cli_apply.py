@@ -190,10 +190,12 @@ def test_thresholds_refuse_apply_unless_forced(account: Account) -> None:
     refused = account.cli("apply", "-C", str(account.root), "--auto-approve")
     assert refused.exit_code == 3
     assert refused.stderr.splitlines() == [
-        "error: Too many updates of profiles: 8 of 8 (100%) is over 50%",
-        "error: Too many deletes of topics: 1 of 2 (50%) is over 30%",
-        "error: Too many deletes of profile groups: 1 of 2 (50%) is over 30%",
-        "error: Too many updates of users: 3 of 3 (100%) is over 50%"]
+        "error: Too many updates of profiles: 8 of 8 (100%) is over 50% "
+        "(use --force to apply anyway)",
+        "error: Too many deletes of topics: 1 of 2 (50%) is over 30% (use --force to apply anyway)",
+        "error: Too many deletes of profile groups: 1 of 2 (50%) is over 30% "
+        "(use --force to apply anyway)",
+        "error: Too many updates of users: 3 of 3 (100%) is over 50% (use --force to apply anyway)"]
     assert "(use --force to apply anyway)" in refused.stdout
     assert account.emu.writes() == []
     forced = account.cli("apply", "-C", str(account.root), "--auto-approve", "--force")

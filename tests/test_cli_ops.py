@@ -145,7 +145,7 @@ def test_live_snapshot_plan_needs_no_credentials(account: Account, tmp_path: Pat
     assert doc["changes"] == live["changes"] and doc["calls"] == live["calls"]
     text = account.cli("plan", "-C", str(account.root), "--live-snapshot",
                        str(tmp_path / "snap.yaml"), env={"SCSYNC_TOKEN": None})
-    assert re.match(r"Planned against a live snapshot, not the live platform: Live state from "
+    assert re.match(r"Planned against a live snapshot, not the live platform. Live state from "
                     r"snapshot \S*snap\.yaml, taken \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(0 minutes "
                     r"ago\)\.\n", text.stdout), text.stdout
     assert "\nPlan: 5 to add, 13 to change, 2 to destroy.\n" in text.stdout

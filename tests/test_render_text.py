@@ -176,7 +176,7 @@ def test_colour_only_when_asked() -> None:
 def test_live_snapshot_is_said_at_the_top() -> None:
     plan = make_plan(live_snapshot="snap.yaml (taken 3 hours ago)")
     assert render(plan, "text").startswith(
-        "Planned against a live snapshot, not the live platform: snap.yaml (taken 3 hours "
+        "Planned against a live snapshot, not the live platform. snap.yaml (taken 3 hours "
         "ago)\n\n")
 
 

@@ -95,6 +95,11 @@ def transport_reason(exc: httpx.TransportError) -> str:
     return text[:1].lower() + text[1:]
 
 
+def is_certificate_error(exc: httpx.TransportError) -> bool:
+    """True when the server's TLS certificate failed verification: retrying cannot help."""
+    return "CERTIFICATE_VERIFY_FAILED" in str(exc)
+
+
 def was_not_sent(exc: httpx.TransportError) -> bool:
     """True when the request never reached the server (safe to retry even a create)."""
     return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)

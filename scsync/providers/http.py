@@ -244,7 +244,8 @@ class ApiClient:
 
     def _transport_failure(self, exc: httpx.TransportError, at: _Attempt) -> Exception:
         safe = at.idempotent or apierrors.was_not_sent(exc)
-        if safe and at.tries < self.options.retry.max_tries:
+        permanent = apierrors.is_certificate_error(exc)
+        if safe and not permanent and at.tries < self.options.retry.max_tries:
             reason = apierrors.transport_reason(exc)
             return self._backoff(at, f"{at.method} {at.path} failed: {reason}")
         error = apierrors.transport_error(exc, origin=self.origin.text, method=at.method,
