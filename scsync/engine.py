@@ -145,16 +145,17 @@ def session(config: Config, *, hooks: Hooks = Hooks(), live_snapshot: Path | Non
             env: Mapping[str, str] | None = None) -> Iterator[Provider]:
     """A provider for ``config`` (or, with ``live_snapshot``, an in-process emulator seeded from
     that snapshot, so an offline plan uses the very same reading and call-building code)."""
-    if live_snapshot is None:
-        provider = open_provider(config, hooks=hooks, env=env)
-    else:
-        provider = _snapshot_provider(live_snapshot)
-    try:
-        yield provider
-    except AuthError as exc:
-        raise _name_token_source(exc, config) from None
-    finally:
-        provider.close()
+    with tempfile.TemporaryDirectory(prefix="scsync-snapshot-") as scratch:
+        if live_snapshot is None:
+            provider = open_provider(config, hooks=hooks, env=env)
+        else:
+            provider = _snapshot_provider(live_snapshot, Path(scratch))
+        try:
+            yield provider
+        except AuthError as exc:
+            raise _name_token_source(exc, config) from None
+        finally:
+            provider.close()
 
 
 def _name_token_source(error: AuthError, config: Config) -> AuthError:
@@ -166,11 +167,11 @@ def _name_token_source(error: AuthError, config: Config) -> AuthError:
     return type(error)(str(error).replace("SCSYNC_TOKEN", names[0]), error.response)
 
 
-def _snapshot_provider(path: Path) -> Provider:
+def _snapshot_provider(path: Path, scratch: Path) -> Provider:
+    """An in-process emulator in ``scratch`` seeded from the snapshot at ``path``."""
     from scsync.ops.snapshot import read_snapshot
 
     read_snapshot(path)
-    scratch = Path(tempfile.mkdtemp(prefix="scsync-snapshot-"))
     settings = {"type": "emulator", "path": "snapshot.db", "fixture": str(path.resolve())}
     try:
         return build_provider(settings, base_dir=scratch)

@@ -350,12 +350,3 @@ def test_a_recursive_alias_is_refused(account: Path) -> None:
     result = load_with(account, "loop.yaml", "topics: &t\n  T: *t\n")
     assert str(result) == ("loop.yaml:1:9: an alias refers to a node that contains it "
                            "(a recursive alias)")
-
-
-@pytest.mark.parametrize("tag", ["!!python/object:os.system", "!!python/object/apply:os.system",
-                                 "!!python/name:os.system", "!!binary", "!foo"])
-def test_yaml_cannot_construct_objects(account: Path, tag: str) -> None:
-    result = load_with(account, "tag.yaml", f"profiles:\n  twitter/x:\n    bio: {tag} ls\n")
-    expanded = tag.replace("!!", "tag:yaml.org,2002:")
-    assert str(result) == (f"tag.yaml:3:10: unsupported tag {expanded}; config files use plain "
-                           "YAML without tags")

@@ -21,6 +21,8 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from scsync.config.yamlfast import YamlProblem
+from scsync.config.yamlfast import load as fast_load
 from scsync.errors import ConfigError, Problem, ScsyncError
 from scsync.ops import yamlrt
 from scsync.ops.canonical import SOCIAL_LINKS, order_for
@@ -76,13 +78,17 @@ class _Tree:
 
     def _read(self, path: Path) -> None:
         rel = path.relative_to(self.root).as_posix()
-        text = path.read_text(encoding="utf-8-sig")
-        self.original[rel] = text
         try:
+            text = path.read_text(encoding="utf-8-sig")
+            fast_load(text)  # refuses alias bombs and deep nesting before ruamel sees the file
             doc = yamlrt.load(text)
+        except YamlProblem as exc:
+            raise ScsyncError(f"{rel}:{exc.line}:{exc.col}: cannot merge into this file: "
+                              f"{exc.message}; fix it or choose another -o") from None
         except Exception as exc:  # noqa: BLE001 - any parse failure: the file is reported
             raise ScsyncError(f"{rel}: cannot merge into this file: it is not valid YAML "
                               f"({type(exc).__name__}); fix it or choose another -o") from None
+        self.original[rel] = text
         self.docs[rel] = doc
         for kind, section in _sections(doc):
             for key in section:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ruamel.yaml.error import MarkedYAMLError
 
-from scsync.config.loader import discover
+from scsync.config.loader import discover, read_text
 from scsync.config.yamlfast import YamlProblem
 from scsync.config.yamlfast import load as fast_load
 from scsync.errors import ConfigError, Location, Problem
@@ -34,6 +34,7 @@ def yaml_files(root: Path) -> list[Path]:
 def format_text(text: str, *, shown: str = "<text>") -> str:
     """``text`` in canonical form. Raises ``ConfigError`` (naming ``shown``) when it is not YAML,
     or when the canonical form would not load to the same data."""
+    data = _data(text, shown)  # first: the fast loader refuses alias bombs and deep nesting
     try:
         doc = yamlrt.load(text)
     except MarkedYAMLError as exc:
@@ -42,7 +43,7 @@ def format_text(text: str, *, shown: str = "<text>") -> str:
         return text
     yamlrt.canonicalize(doc)
     new = yamlrt.dump(doc)
-    _check_same_data(text, new, shown)
+    _check_same_data(data, new, shown)
     return new
 
 
@@ -60,10 +61,16 @@ def _data(text: str, shown: str) -> Any:
         raise ConfigError([Problem(exc.message, Location(shown, exc.line, exc.col))]) from None
 
 
-def _check_same_data(old: str, new: str, shown: str) -> None:
-    if _data(old, shown) != _data(new, shown):
+def _check_same_data(old: Any, new: str, shown: str) -> None:
+    if old != _data(new, shown):
         raise ConfigError([Problem("formatting would change what this file means; it was left "
                                    "as it is (please report this)", Location(shown, 1, 1))])
+
+
+def _unreadable(path: Path, shown: str) -> Problem:
+    problem = read_text(path, shown)  # the loader's problem for a file that is not UTF-8
+    return problem if isinstance(problem, Problem) else Problem("cannot read the file",
+                                                                Location(shown, 1, 1))
 
 
 def format_tree(root: Path | str, *, check: bool = False) -> list[str]:
@@ -75,7 +82,11 @@ def format_tree(root: Path | str, *, check: bool = False) -> list[str]:
     problems: list[Problem] = []
     for path in yaml_files(root):
         shown = path.relative_to(root).as_posix()
-        text = path.read_text(encoding="utf-8-sig")
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            problems.append(_unreadable(path, shown))
+            continue
         try:
             new = format_text(text, shown=shown)
         except ConfigError as exc:

@@ -1,0 +1,59 @@
+"""Fuzzing ``scsync fmt`` (the ruamel round-trip path): random YAML text gives formatted text
+or a ``ConfigError`` located in the file, and alias bombs, deep nesting and files that are not
+UTF-8 are refused quickly with the loader's messages, never an internal error or a hang."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scsync.cli import main
+from scsync.errors import ConfigError
+from scsync.ops.fmt import format_text
+from tests.test_fuzz_config import BOMBS, DEEP, FUZZ, RAW, SYNTAX
+
+
+@FUZZ
+@given(text=st.one_of(RAW, SYNTAX))
+def test_format_text_formats_or_refuses_with_a_location(text: str) -> None:
+    try:
+        new = format_text(text, shown="f.yaml")
+    except ConfigError as exc:
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.location is not None and problem.location.path == "f.yaml"
+            assert problem.location.line >= 1 and problem.location.col >= 1
+        return
+    assert format_text(new, shown="f.yaml") == new  # formatting formatted text changes nothing
+
+
+CASES = {
+    "billion laughs": (BOMBS["billion laughs"], "bad.yaml:1:64: aliases expand to too many "
+                       "values (an alias bomb?); refusing to load this file"),
+    "deep nesting": (DEEP["flow lists"], "bad.yaml:1:74: the file nests more than 64 levels "
+                     "deep; config files need only a few levels"),
+    "not UTF-8": (b"profiles:\n  twitter/x: {bio: \xff}\n",
+                  "bad.yaml:2:20: the file is not UTF-8 text (byte 0xFF); save it as UTF-8"),
+    "python tag": ("a: !!python/object/apply:os.system [ls]\n", "bad.yaml:1:4: unsupported tag "
+                   "tag:yaml.org,2002:python/object/apply:os.system; config files use plain YAML "
+                   "without tags"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fmt_refuses_bad_files_quickly(tmp_path: Path, case: str) -> None:
+    content, message = CASES[case]
+    (tmp_path / "scsync.yaml").write_text("scsync: 1\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(content if isinstance(content, bytes) else content.encode())
+    started = time.perf_counter()
+    result = CliRunner().invoke(main, ["fmt", "-C", str(tmp_path)])
+    assert time.perf_counter() - started < 2
+    assert result.exit_code == 1
+    assert result.output == message + "\n"
+    assert bad.read_bytes() == (content if isinstance(content, bytes) else content.encode())
