@@ -197,6 +197,20 @@ class Resource:
             path = re.sub(r"(\[\d+\]|\.[^.\[]*|^[^.\[]*)$", "", path)
 
 
+# Profile Manager fields per network prefix, in domain.md's order (``color`` first: every network).
+PROFILE_FIELDS: dict[str, tuple[str, ...]] = {
+    "twitter": ("color", "name", "url", "location", "bio", "privacy_policy_url",
+                "welcome_message", "quick_replies", "quick_replies_on_every_message",
+                "custom_profiles", "accept_custom_profile_terms"),
+    "facebook": ("color", "privacy_policy_url", "greeting_text", "ice_breakers", "get_started",
+                 "persistent_menu", "case_creation_rules"),
+    "instagram": ("color", "ice_breakers"),
+    "whatsapp": ("color", "about", "avatar_url", "address", "description", "email", "vertical",
+                 "websites"),
+    "livechat": ("color", "allowlisted_domains", "avatar", "send_flow_on_start",
+                 "quick_replies_on_every_message"),
+}
+
 # Fields whose value is a set: order never makes a difference.
 SET_FIELDS: dict[Kind, frozenset[str]] = {
     Kind.PROFILE: frozenset({"allowlisted_domains"}),

@@ -1,9 +1,11 @@
-"""Fuzzing ``scsync fmt`` (the ruamel round-trip path): random YAML text gives formatted text
-or a ``ConfigError`` located in the file, and alias bombs, deep nesting and files that are not
-UTF-8 are refused quickly with the loader's messages, never an internal error or a hang."""
+"""Fuzzing the ruamel round-trip path (``scsync fmt``, and ``scsync export`` merging into
+existing files): random YAML text gives formatted text or a ``ConfigError`` located in the file,
+and alias bombs, deep nesting and files that are not UTF-8 are refused quickly with the loader's
+messages, never an internal error or a hang."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -57,3 +59,34 @@ def test_fmt_refuses_bad_files_quickly(tmp_path: Path, case: str) -> None:
     assert result.exit_code == 1
     assert result.output == message + "\n"
     assert bad.read_bytes() == (content if isinstance(content, bytes) else content.encode())
+
+
+EXPORT_CASES = {
+    "billion laughs": ("topics:\n  X: {searchkeywords: x}\n" + BOMBS["billion laughs"],
+                       "error: topics.yaml:3:50: cannot merge into this file: aliases expand to "
+                       "too many values (an alias bomb?); refusing to load this file; fix it or "
+                       "choose another -o"),
+    "deep nesting": ("users: " + "[" * 10_000 + "]" * 10_000,
+                     "error: topics.yaml:1:71: cannot merge into this file: the file nests more "
+                     "than 64 levels deep; config files need only a few levels; fix it or choose "
+                     "another -o"),
+    "not UTF-8": (b"a: \xff\n", "error: topics.yaml: cannot merge into this file: it is not valid "
+                                 "YAML (UnicodeDecodeError); fix it or choose another -o"),
+}
+
+
+@pytest.mark.parametrize("case", EXPORT_CASES)
+def test_export_refuses_to_merge_into_bad_files(tmp_path: Path, case: str) -> None:
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    shutil.copytree(examples / "config", tmp_path / "config",
+                    ignore=shutil.ignore_patterns(".scsync"))
+    shutil.copytree(examples / "platform", tmp_path / "platform")
+    content, message = EXPORT_CASES[case]
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "topics.yaml").write_bytes(content if isinstance(content, bytes) else content.encode())
+    started = time.perf_counter()
+    result = CliRunner().invoke(main, ["export", "-C", str(tmp_path / "config"), "-o", str(out)])
+    assert time.perf_counter() - started < 5
+    assert (result.exit_code, result.output) == (1, message + "\n")
+    assert sorted(p.name for p in out.iterdir()) == ["topics.yaml"]

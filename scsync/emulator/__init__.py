@@ -25,7 +25,8 @@ _HOMES = {"Clock": "clock", "Emulator": "emulator", "open_emulator": "emulator",
           "seed_database": "emulator", "EmulatorError": "errors", "Faults": "faults",
           "BackgroundServer": "server", "serve": "server"}
 
-__all__ = sorted(_HOMES)
+__all__ = ["BackgroundServer", "Clock", "Emulator", "EmulatorError", "Faults", "open_emulator",
+           "seed_database", "serve"]
 
 
 def __getattr__(name: str) -> Any:

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 
 import yaml
 
+from scsync.resources import PROFILE_FIELDS
+
 # YAML 1.2 core schema: the plain scalars that are not strings (null, bool, int, float).
 _CORE12_NON_STR = re.compile(
     r"^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE"
@@ -34,19 +36,6 @@ PROVIDER: tuple[str, ...] = ("type", "base_url", "account_id", "token", "refresh
 SAFETY: tuple[str, ...] = ("max_update_ratio", "max_delete_ratio", "min_existing")
 OWNERSHIP: tuple[str, ...] = ("topics", "profile_groups", "profiles", "users")
 
-# Profile Manager fields per network prefix, in domain.md's order (``color`` first: every network).
-PROFILE_FIELDS: dict[str, tuple[str, ...]] = {
-    "twitter": ("color", "name", "url", "location", "bio", "privacy_policy_url",
-                "welcome_message", "quick_replies", "quick_replies_on_every_message",
-                "custom_profiles", "accept_custom_profile_terms"),
-    "facebook": ("color", "privacy_policy_url", "greeting_text", "ice_breakers", "get_started",
-                 "persistent_menu", "case_creation_rules"),
-    "instagram": ("color", "ice_breakers"),
-    "whatsapp": ("color", "about", "avatar_url", "address", "description", "email", "vertical",
-                 "websites"),
-    "livechat": ("color", "allowlisted_domains", "avatar", "send_flow_on_start",
-                 "quick_replies_on_every_message"),
-}
 # A rename (previous_names) comes first: it says which live object this is.
 TOPIC_FIELDS: tuple[str, ...] = ("previous_names", "searchkeywords", "streams", "lifecycle")
 STREAM_FIELDS: tuple[str, ...] = ("profile", "authorized")

@@ -9,21 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scsync.providers.base import Account, ConnectedProfile, Flow, HistoryEntry, Me, Page
-from scsync.resources import NETWORK_BY_API_TYPE, Kind, Resource
+from scsync.resources import NETWORK_BY_API_TYPE, PROFILE_FIELDS, Kind, Resource
 
-# Settings of each network, as config names them (scsync.resources lists their shapes).
-PROFILE_FIELDS: dict[str, tuple[str, ...]] = {
-    "twitter": ("color", "name", "url", "location", "bio", "privacy_policy_url",
-                "welcome_message", "quick_replies", "quick_replies_on_every_message",
-                "custom_profiles", "accept_custom_profile_terms"),
-    "facebook": ("color", "privacy_policy_url", "greeting_text", "get_started", "ice_breakers",
-                 "persistent_menu", "case_creation_rules"),
-    "instagram": ("color", "ice_breakers"),
-    "whatsapp": ("color", "about", "avatar_url", "address", "description", "email", "vertical",
-                 "websites"),
-    "livechat": ("color", "allowlisted_domains", "avatar", "send_flow_on_start",
-                 "quick_replies_on_every_message"),
-}
 LIST_FIELDS = frozenset({"quick_replies", "quick_replies_on_every_message", "custom_profiles",
                          "ice_breakers", "persistent_menu", "websites", "allowlisted_domains"})
 BOOL_FIELDS = frozenset({"accept_custom_profile_terms", "case_creation_rules"})
