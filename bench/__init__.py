@@ -117,7 +117,7 @@ def format_table(rows: Iterable[Row], *, markdown: bool = False) -> str:
     sizes = sorted({r.size for r in rows}, key=lambda s: -1 if s is None else s)
     parts = []
     for size in sizes:
-        title = "any size" if size is None else f"{size:,} objects"
+        title = "the example account (no size)" if size is None else f"{size:,} objects"
         lines = [format_row(r) for r in rows if r.size == size]
         parts.append(f"### {title}\n\n" + _table([HEADER, *lines], markdown))
     return "\n\n".join(parts)

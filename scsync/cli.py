@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
-from scsync import engine
+from scsync import __version__, engine
 from scsync.console import NO_TTY_REFUSAL, Console, stop_on_sigint
 from scsync.emulator.cli import emulator as emulator_cli
 from scsync.errors import ApplyError, Problem, ScsyncError, _ProblemsError
@@ -91,6 +91,7 @@ def var_files(func: F) -> F:
 
 
 @click.group(cls=_Group)
+@click.version_option(__version__, prog_name="scsync")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @click.pass_context
 def main(ctx: click.Context, debug: bool) -> None:

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 FULL = os.environ.get("SCSYNC_SOAK_FULL") == "1"
 EXAMPLES_PER_TEST = 3000 if FULL else 40
+pytestmark = pytest.mark.timeout(1800 if FULL else 300)
 FUZZ = settings(max_examples=EXAMPLES_PER_TEST, deadline=None, derandomize=not FULL,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.filter_too_much])
@@ -110,8 +111,13 @@ KEY = st.one_of(UNICODE, EDGE_TEXT, st.sampled_from([
     "searchkeywords", "previous_names", "lifecycle", "ignore_changes", "quick_replies", "flow",
     "label", "profiles", "groups", "social_links", "a@b.example", "scsync", "provider", "vars",
 ]))
-DATA = st.recursive(SCALAR, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(KEY, inner, max_size=4)), max_leaves=25)
+
+
+def _nest(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.lists(inner, max_size=4), st.dictionaries(KEY, inner, max_size=4))
+
+
+DATA = st.recursive(SCALAR, _nest, max_leaves=25)
 SECTIONED = st.dictionaries(
     st.sampled_from(["profiles", "topics", "profile_groups", "users"]),
     st.dictionaries(KEY, DATA, max_size=3), min_size=1, max_size=4)

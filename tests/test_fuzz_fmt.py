@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 from scsync.cli import main
 from scsync.errors import ConfigError
 from scsync.ops.fmt import format_text
-from tests.test_fuzz_config import BOMBS, DEEP, FUZZ, RAW, SYNTAX
+from tests.test_fuzz_config import BOMBS, DEEP, FULL, FUZZ, RAW, SYNTAX
+
+pytestmark = pytest.mark.timeout(1800 if FULL else 300)
 
 
 @FUZZ

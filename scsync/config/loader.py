@@ -48,8 +48,11 @@ def discover(root: Path) -> list[Path]:
 
 
 def read_text(path: Path, shown: str) -> str | Problem:
-    """The file's text, or the problem of a file that is not UTF-8 or is empty."""
-    raw = path.read_bytes()
+    """The file's text, or the problem of a file that is unreadable, not UTF-8 or empty."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return Problem(f"cannot read {shown}: {exc.strerror or exc}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -100,14 +100,17 @@ def parse_rate_limit(value: Any) -> tuple[int, int] | None:
 def _emulator_provider(settings: Mapping[str, Any], *, base_dir: Path, max_wait_s: float,
                        on_wait: WaitCallback | None, on_notice: NoticeCallback | None
                        ) -> EmulatorProvider:
-    from scsync.emulator import open_emulator  # the emulator is optional at import time
+    from scsync.emulator import EmulatorError, open_emulator  # imported only when used
 
     db = base_dir / str(settings.get("path") or DEFAULT_EMULATOR_DB)
     db.parent.mkdir(parents=True, exist_ok=True)
     fixture = settings.get("fixture")
-    emulator = open_emulator(db, fixture=base_dir / str(fixture) if fixture else None,
-                             rate_limit=parse_rate_limit(settings.get("rate_limit")),
-                             faults=dict(settings.get("faults") or {}) or None)
+    try:
+        emulator = open_emulator(db, fixture=base_dir / str(fixture) if fixture else None,
+                                 rate_limit=parse_rate_limit(settings.get("rate_limit")),
+                                 faults=dict(settings.get("faults") or {}) or None)
+    except EmulatorError as exc:
+        raise ProviderError(f"the emulator could not start: {exc}") from None
     close: Callable[[], None] = emulator.close
     try:
         token = emulator.token_for(_optional_text(settings, "user"))
