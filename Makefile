@@ -47,7 +47,8 @@ soak: $(STAMP)
 	SCSYNC_SOAK_FULL=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_soak.py \
 		tests/test_fuzz*.py tests/test_security*.py
 	if $(BIN)/python -c 'import atheris' 2>/dev/null; then \
-		$(BIN)/python tests/fuzz_atheris.py -runs=20000 -max_total_time=300; \
+		mkdir -p tests/output/atheris && $(BIN)/python tests/fuzz_atheris.py -runs=20000 \
+			-max_total_time=300 -artifact_prefix=tests/output/atheris/; \
 	else echo 'atheris is not installed (pip install atheris): skipping tests/fuzz_atheris.py'; fi
 	$(BIN)/python bench/soak.py --cycles 200
 

@@ -75,7 +75,7 @@ def run_bench(name: str, sizes: Sequence[int], *, repeat: int = 1) -> tuple[list
             found = module.run(list(sizes), **({"repeat": repeat} if takes_repeat else {}))
             if isinstance(found, list):
                 return [to_row(name, r) for r in found], ""
-            return [], f"## bench/{name}.py\n\n{found}"
+            return [], f"## bench/{name}.py\n\n```\n{str(found).rstrip()}\n```"
         return [], run_script(name, sizes)
     except Exception as exc:  # one failing bench must not hide the others' figures
         log.exception("bench %s failed", name)
@@ -89,7 +89,7 @@ def run_script(name: str, sizes: Sequence[int]) -> str:
     if done.returncode == 2 and "unrecognized arguments" in done.stderr:
         done = measure(cmd, cwd=ROOT)
     tail = "" if done.returncode == 0 else f"\n{done.stderr.rstrip()[-1000:]}"
-    return f"## bench/{name}.py (exit {done.returncode})\n\n{done.stdout.rstrip()}{tail}"
+    return f"## bench/{name}.py (exit {done.returncode})\n\n```\n{done.stdout.rstrip()}{tail}\n```"
 
 
 def machine() -> str:
