@@ -25,10 +25,13 @@ demo: $(STAMP)
 	$(BIN)/scsync plan -C $(DEMO) --detailed-exitcode
 
 test: $(STAMP)
+	$(BIN)/ruff check scsync tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check scsync tests bench
+	$(BIN)/mypy
 
 schemas: $(STAMP)
 	$(BIN)/scsync schema > schemas/scsync.schema.json

@@ -140,7 +140,9 @@ def phases(config_dir: Path, server: Server) -> dict[str, Any]:
 
 
 def _phases_main(config_dir: Path) -> None:
-    """Load, read, diff in this process, each phase timed with ``perf_counter``."""
+    """Load, read, diff in this process, each phase timed with ``perf_counter``, with the cyclic
+    collector paused as ``scsync plan`` pauses it (``scsync.gctools``)."""
+    import gc
     import time
     from datetime import UTC, datetime
 
@@ -150,6 +152,7 @@ def _phases_main(config_dir: Path) -> None:
     from scsync.plan.planner import make_plan
     from scsync.providers.factory import build_provider
 
+    gc.disable()
     marks = [time.perf_counter()]
     config = load_config(config_dir)
     marks.append(time.perf_counter())

@@ -17,12 +17,12 @@ from typing import Any, TypeVar
 
 import click
 
-from scsync import __version__, engine
+from scsync import __version__, engine, gctools
 from scsync.console import NO_TTY_REFUSAL, Console, stop_on_sigint
 from scsync.emulator.cli import emulator as emulator_cli
 from scsync.errors import ApplyError, Problem, ScsyncError, _ProblemsError
 from scsync.plan.model import Plan
-from scsync.plan.render import render, render_many
+from scsync.plan.render import Format, render, render_many
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -177,14 +177,15 @@ def each_account(dirs: Sequence[Path], work: Callable[[Path], Any]) -> tuple[lis
 @click.option("--live-snapshot", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Plan offline against a snapshot instead of the platform.")
 @max_wait_option
-def plan(dirs: tuple[Path, ...], var_files: tuple[Path, ...], out: Path | None, fmt: str,
+def plan(dirs: tuple[Path, ...], var_files: tuple[Path, ...], out: Path | None, fmt: Format,
          targets: tuple[str, ...], detailed_exitcode: bool, force: bool,
          live_snapshot: Path | None, max_wait: float) -> None:
     """Read the live state, diff it against the config, and show the changes."""
     hooks = hooks_for(status_console(), max_wait)
-    results, failed = each_account(dirs, lambda root: engine.plan(
-        root, var_files=var_files, force=force, targets=targets, live_snapshot=live_snapshot,
-        hooks=hooks))
+    with gctools.frozen_after():  # the plans live until the process ends: spare the collector
+        results, failed = each_account(dirs, lambda root: engine.plan(
+            root, var_files=var_files, force=force, targets=targets, live_snapshot=live_snapshot,
+            hooks=hooks))
     plans = [(label, planned.plan) for label, planned in results]
     for _, planned in results:
         echo_problems(planned.warnings)
@@ -214,7 +215,7 @@ def plan_exit_code(plans: Sequence[tuple[str, Plan]], *, failed: bool, detailed:
 @main.command()
 @click.argument("planfile", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--format", "fmt", type=FORMAT_CHOICE, default="text", show_default=True)
-def show(planfile: Path, fmt: str) -> None:
+def show(planfile: Path, fmt: Format) -> None:
     """Render a saved plan file (no config, no platform calls): e.g. the HTML report of the
     plan a CI job saved with `plan -o`."""
     click.echo(render(engine.read_plan(planfile), fmt, color=use_color()), nl=False)
@@ -266,7 +267,8 @@ def apply(root: Path, var_files: tuple[Path, ...], planfile: Path | None, auto_a
 @var_files
 @click.option("--format", "fmt", type=FORMAT_CHOICE, default="text", show_default=True)
 @max_wait_option
-def drift(dirs: tuple[Path, ...], var_files: tuple[Path, ...], fmt: str, max_wait: float) -> None:
+def drift(dirs: tuple[Path, ...], var_files: tuple[Path, ...], fmt: Format,
+          max_wait: float) -> None:
     """Report drift for a scheduled job: exit 0 none, 2 drift or expired streams, 1 error."""
     from scsync.ops.drift import has_drift
     from scsync.ops.drift_render import render as render_drift
@@ -276,9 +278,9 @@ def drift(dirs: tuple[Path, ...], var_files: tuple[Path, ...], fmt: str, max_wai
     results, failed = each_account(dirs, lambda root: engine.drift(root, var_files=var_files,
                                                                    hooks=hooks))
     if len(dirs) == 1 and results:
-        click.echo(render_drift(results[0][1], fmt, color=use_color()), nl=False)  # type: ignore[arg-type]
+        click.echo(render_drift(results[0][1], fmt, color=use_color()), nl=False)
     elif results:
-        click.echo(render_drifts(results, fmt, color=use_color()), nl=False)  # type: ignore[arg-type]
+        click.echo(render_drifts(results, fmt, color=use_color()), nl=False)
     drifted = any(has_drift(report) for _, report in results)
     click.get_current_context().exit(1 if failed else 2 if drifted else 0)
 

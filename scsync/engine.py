@@ -19,27 +19,33 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scsync.config import Config, load_config, secrets
+from scsync import gctools
+from scsync.config import secrets
+from scsync.config.config import Config
 from scsync.errors import AuthError, ConfigError, Problem, SafetyError, ScsyncError
-from scsync.plan.apply import apply_plan
-from scsync.plan.ledger import Ledger
 from scsync.plan.model import Plan
 from scsync.plan.options import PlanOptions, Safety
 from scsync.plan.planner import build_plan
-from scsync.plan.progress import ProgressEvent
-from scsync.plan.stale import prepare_saved_plan
-from scsync.plan.verify import conclude
 from scsync.providers.base import LiveState, Provider
 from scsync.providers.factory import build_provider
 from scsync.resources import Kind
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rest is imported where used: a plan needs neither apply nor the parser
     from scsync.ops.drift import DriftReport
     from scsync.ops.export import ExportResult
+    from scsync.plan.ledger import Ledger
+    from scsync.plan.progress import ProgressEvent
 
 
-def load(root: Path, *, var_files: Sequence[Path] = ()) -> Config:
-    """The validated config of one account directory (raises ``ConfigError``)."""
+def load(root: Path, *, var_files: Sequence[Path] = (), cache: bool = False) -> Config:
+    """The validated config of one account directory (raises ``ConfigError``); with ``cache``,
+    from ``.scsync/cache/`` when no file changed since the last load (``scsync.config.cache``)."""
+    if cache:
+        from scsync.config.cache import cached_load
+
+        return cached_load(root, var_files)
+    from scsync.config.loader import load_config
+
     return load_config(root, var_files=var_files)
 
 
@@ -200,11 +206,13 @@ def make_plan_for(config: Config, provider: Provider, *, force: bool = False,
 def plan(root: Path, *, var_files: Sequence[Path] = (), force: bool = False,
          targets: Sequence[str] = (), live_snapshot: Path | None = None,
          hooks: Hooks = Hooks(), now: datetime | None = None) -> Planned:
-    """Load one account's config, read its live state, and plan."""
-    config = load(root, var_files=var_files)
-    with session(config, hooks=hooks, live_snapshot=live_snapshot) as provider:
-        return make_plan_for(config, provider, force=force, targets=targets,
-                             live_snapshot=live_snapshot, now=now)
+    """Load one account's config, read its live state, and plan (the cyclic collector paused
+    throughout: planning builds many long-lived objects and few cycles)."""
+    with gctools.paused():
+        config = load(root, var_files=var_files, cache=True)
+        with session(config, hooks=hooks, live_snapshot=live_snapshot) as provider:
+            return make_plan_for(config, provider, force=force, targets=targets,
+                                 live_snapshot=live_snapshot, now=now)
 
 
 def refusal_error(plan: Plan) -> SafetyError | None:
@@ -241,7 +249,10 @@ def apply(root: Path, run: ApplyRun, *, plan_file: Path | None = None,
     """Plan (or take a saved plan), ask, execute, verify. Raises ``SafetyError`` for a refused
     plan, ``StalePlanError`` for a stale saved plan, ``ApplyError`` for failed steps or a
     verification that does not converge; never writes before every check has passed."""
-    config = load(root, var_files=var_files)
+    from scsync.plan.apply import apply_plan
+    from scsync.plan.verify import conclude
+
+    config = load(root, var_files=var_files, cache=True)
     with session(config, hooks=hooks) as provider:
         if plan_file is None:
             planned = make_plan_for(config, provider, force=force)
@@ -284,6 +295,8 @@ def _nothing_left(plan: Plan, done: Mapping[str, str | None]) -> str:
 def _saved(config: Config, provider: Provider, plan_file: Path, *,
            force: bool) -> tuple[Planned, dict[str, str | None]]:
     """A saved plan checked against config and live state: what is left of it, or stale."""
+    from scsync.plan.stale import prepare_saved_plan
+
     saved = read_plan(plan_file)
     if force and not saved.forced:
         saved = saved.model_copy(update={"forced": True})
@@ -297,7 +310,7 @@ def drift(root: Path, *, var_files: Sequence[Path] = (), hooks: Hooks = Hooks(),
     """The drift of one account's platform from its config (for scheduled jobs)."""
     from scsync.ops.drift import detect_drift
 
-    config = load(root, var_files=var_files)
+    config = load(root, var_files=var_files, cache=True)
     with session(config, hooks=hooks) as provider:
         live = provider.read()
         return detect_drift(config.desired, live, provider, plan_options(config),

@@ -268,4 +268,4 @@ def same_value(kind: Kind, field_name: str, desired: Any, live: Any) -> bool:
     """True when ``desired`` and ``live`` are the same setting (see ``compare_value``)."""
     if desired == live:
         return True
-    return compare_value(kind, field_name, desired) == compare_value(kind, field_name, live)
+    return bool(compare_value(kind, field_name, desired) == compare_value(kind, field_name, live))

@@ -21,6 +21,8 @@ class Config:
     settings: Settings
     desired: dict[ResourceKey, Resource]
     warnings: list[Problem] = field(default_factory=list)
+    # ``digest()``, computed once (the config cache stores it too); never compared
+    digest_value: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def count(self, kind: Kind) -> int:
         return sum(1 for r in self.desired.values() if r.kind is kind)
@@ -28,9 +30,14 @@ class Config:
     def digest(self) -> str:
         """sha256 over the desired state and ownership/protect/safety, with ``${env:}`` references
         unresolved: reformatting a file or rotating a secret does not change it."""
+        if self.digest_value is None:
+            self.digest_value = self._digest()
+        return self.digest_value
+
+    def _digest(self) -> str:
         objects = sorted(
-            [r.kind.value, r.key.ident, r.name, r.fields, sorted(r.ignore_changes),
-             list(r.previous_names)] for r in self.desired.values())
+            [r.kind.value, key.ident, r.name, r.fields, sorted(r.ignore_changes),
+             list(r.previous_names)] for key, r in self.desired.items())
         body = {
             "objects": objects,
             "ownership": self.settings.ownership.model_dump(),

@@ -194,7 +194,8 @@ def unknown_key(model: type[BaseModel] | None, key: str) -> str:
         from scsync.config.model_profiles import PROFILE_MODELS
 
         owners = [m.network_title for m in PROFILE_MODELS.values() if key in m.model_fields]
-        hint = suggest(key, [f for f in model.model_fields if f not in model.not_settings])
+        not_settings: frozenset[str] = getattr(model, "not_settings", frozenset())
+        hint = suggest(key, [f for f in model.model_fields if f not in not_settings])
         if owners and not hint:
             return f"{key} is a {' and '.join(owners)} setting; {title} profiles do not have it"
         return f"unknown key for a {title} profile{hint}"
@@ -207,7 +208,7 @@ def problems_of(error: ValidationError, model: type[BaseModel], source: Source,
     found = []
     for err in error.errors():
         loc = _strip_tags(tuple(err["loc"]))
-        message = message_for(err, model, loc)
+        message = message_for(dict(err), model, loc)
         at_key = err["type"] in ("extra_forbidden", "missing")
         where = loc[:-1] if err["type"] == "missing" else loc
         found.append(source.problem(message, (*base, *where), address=address,

@@ -8,7 +8,6 @@ them (sorted by place), or returns a ``Config``. Parse trees are dropped file by
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +19,7 @@ from scsync.config.checks import duplicate, group_cycles, previous_name_clashes,
 from scsync.config.config import Config
 from scsync.config.desired import build
 from scsync.config.diagnose import problems_of, suggest
+from scsync.config.files import SETTINGS_FILE, discover
 from scsync.config.model_settings import SETTINGS_KEYS, Settings
 from scsync.config.source import Source
 from scsync.config.templates import TemplateProblem, render
@@ -30,21 +30,8 @@ from scsync.resources import Kind, Resource, ResourceKey, address
 
 log = logging.getLogger(__name__)
 
-SETTINGS_FILE = "scsync.yaml"
 SECTIONS: dict[str, Kind] = {kind.config_section: kind for kind in Kind}
-_SUFFIXES = (".yaml", ".yml", ".yaml.j2")
 _UNQUOTED_COLOUR = re.compile(r"^\s*(?:-\s+)?[\"']?color[\"']?\s*:\s*(#[0-9A-Za-z]*)")
-
-
-def discover(root: Path) -> list[Path]:
-    """Config files under ``root``: skips dot-directories and directories of other accounts."""
-    found: list[Path] = []
-    for current, dirs, files in os.walk(root):
-        here = Path(current)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                         and not (here / d / SETTINGS_FILE).exists())
-        found.extend(here / f for f in sorted(files) if f.endswith(_SUFFIXES))
-    return found
 
 
 def read_text(path: Path, shown: str) -> str | Problem:

@@ -158,7 +158,7 @@ class EmulatorApp:
         except MethodNotAllowed:
             raise ApiError("invalid_http_method",
                            f"{request.method} is not allowed on {path}") from None
-        return route, args
+        return route, dict(args)
 
     def _oauth(self, request: Request) -> dict[str, Any]:
         if request.method != "POST":

@@ -36,7 +36,7 @@ def create(tx: Tx, body: Any) -> dict[str, Any]:
     body = check_object(body, FIELDS, "profile_group")
     if tx.count("profilegroups") >= MAX_GROUPS:
         raise ApiError("limit_exceeded", f"an account can have at most {MAX_GROUPS} profile groups")
-    group = {"id": tx.next_id("profilegroups"), "name": None, "color": None,
+    group: dict[str, Any] = {"id": tx.next_id("profilegroups"), "name": None, "color": None,
              "profiles": [], "groups": []}
     group = _apply(tx, group, {"name": body.get("name"), **body})
     history.record(tx, "create", _obj(group), history.changes(None, _trail(group)))

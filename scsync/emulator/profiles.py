@@ -21,7 +21,7 @@ def find(tx: Tx, network: str, handle: str, table: str = "profiles") -> dict[str
                            (network.replace("_", "\\_") + "/%",)).fetchall()
     wanted = handle.lower() if network in CASELESS else handle
     for (data,) in rows:
-        page = json.loads(data)
+        page: dict[str, Any] = json.loads(data)
         username = page.get("username") or ""
         if (username.lower() if network in CASELESS else username) == wanted:
             return page

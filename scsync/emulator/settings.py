@@ -59,7 +59,7 @@ _ITEM_KEYS = {BUTTONS: ("label", "flow_id"), QUESTIONS: ("question", "flow_id"),
 
 def empty_settings(network: str) -> dict[str, Any]:
     """Every field of ``network`` unset (null, lists empty)."""
-    settings = {f: [] if SHAPES[f] in _ITEM_KEYS or SHAPES[f] == URLS else None
+    settings: dict[str, Any] = {f: [] if SHAPES[f] in _ITEM_KEYS or SHAPES[f] == URLS else None
                 for f in FIELDS[network]}
     if network == "twitter":
         settings["bio_urls"] = []

@@ -72,7 +72,7 @@ def seed(tx: Tx, entry: Mapping[str, Any]) -> dict[str, Any]:
     topic = {"id": entry.get("id") or tx.next_id("topics"), "name": name,
              "project_id": _project(tx, entry.get("project_id")),
              "searchkeywords": _keywords(entry.get("searchkeywords")), "services": services}
-    tx.put("topics", topic, topic["name"])
+    tx.put("topics", topic, name)
     return topic
 
 

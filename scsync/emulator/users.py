@@ -37,7 +37,7 @@ def check_link(name: str, url: Any) -> str | None:
     parts = urlsplit(url) if isinstance(url, str) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
         raise invalid(f"social_links.{name}: {url!r} is not a valid http(s) URL")
-    return url
+    return str(url)
 
 
 def update(tx: Tx, user: dict[str, Any], updates: Any) -> dict[str, Any]:

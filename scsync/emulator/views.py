@@ -36,7 +36,7 @@ class Ctx:
             return None
         try:
             return json.loads(text)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise invalid(f"{name} is not valid JSON: {exc.msg}") from None
 
 

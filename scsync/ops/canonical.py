@@ -95,7 +95,8 @@ def sort_keys(keys: Iterable[str], order: Sequence[str]) -> list[str]:
 
 def _resolves_to_str(loader: type[yaml.SafeLoader], text: str) -> bool:
     """True when ``loader`` (PyYAML's YAML 1.1 resolver) reads plain ``text`` as a string."""
-    tag = loader.resolve(loader, yaml.ScalarNode, text, (True, False))  # type: ignore[arg-type]
+    tag = loader.resolve(loader, yaml.ScalarNode, text,  # type: ignore[arg-type, no-untyped-call]
+                         (True, False))
     return bool(tag == "tag:yaml.org,2002:str")
 
 

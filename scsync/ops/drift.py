@@ -268,7 +268,8 @@ class Attributor:
         mine = [e for e in self.entries
                 if e.object_type == HISTORY_TYPES[kind] and e.object_id == object_id]
         touching = [e for e in mine if any(_touches(e, f) for f in fields)]
-        return (touching or mine or [None])[0]
+        found = touching or mine
+        return found[0] if found else None
 
     def deleted(self, kind: Kind, name: str) -> HistoryEntry | None:
         """The newest deletion of an object of ``kind`` named ``name``."""

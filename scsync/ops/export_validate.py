@@ -31,7 +31,7 @@ LENIENT_NOTE = "scsync export --lenient kept the live value; it breaks a rule:"
 
 
 def _config_files(root: Path) -> list[Path]:
-    from scsync.config.loader import discover
+    from scsync.config.files import discover
 
     return discover(root) if root.is_dir() else []
 

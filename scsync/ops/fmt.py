@@ -15,7 +15,8 @@ from typing import Any
 
 from ruamel.yaml.error import MarkedYAMLError
 
-from scsync.config.loader import discover, read_text
+from scsync.config.files import discover
+from scsync.config.loader import read_text
 from scsync.config.yamlfast import YamlProblem
 from scsync.config.yamlfast import load as fast_load
 from scsync.errors import ConfigError, Location, Problem

@@ -11,7 +11,7 @@ puts the following lines back in front of whichever entry comes next after the e
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, cast
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -179,14 +179,14 @@ def styled(text: str, *, flow: bool = False) -> str:
     """``text`` in its canonical scalar style (see ``scsync.ops.canonical``); ``flow``: it sits
     inside a flow collection."""
     if isinstance(text, (LiteralScalarString, FoldedScalarString)):
-        return text
+        return cast(str, text)
     if "\n" in text and text == text.strip(" ") and "\t" not in text:
-        return LiteralScalarString(str(text))
+        return cast(str, LiteralScalarString(str(text)))
     if needs_quotes(str(text), flow=flow):
         # Double quotes, or single ones for text holding a double quote (no escapes to read).
         style = SingleQuotedScalarString if '"' in text and text.isprintable() \
             else DoubleQuotedScalarString
-        return text if type(text) is style else style(str(text))
+        return text if type(text) is style else cast(str, style(str(text)))
     return str(text) if isinstance(text, ScalarString) else text
 
 

@@ -13,6 +13,7 @@ from scsync.plan.diff import DiffResult
 from scsync.plan.graph import cycle_problem
 from scsync.plan.options import PlanOptions
 from scsync.providers.base import ConnectedProfile, LiveState
+from scsync.providers.pages import page_index
 from scsync.resources import Kind, Resource, ResourceKey, profile_ident, split_profile_name
 
 MAX_GROUPS = 20
@@ -90,12 +91,10 @@ def _page_idents(stream_profile: str, live: LiveState) -> set[str]:
 def page_admins(stream_profile: str, live: LiveState) -> list[ConnectedProfile]:
     """The connected profiles that administer the page of ``stream_profile``."""
     network = split_profile_name(stream_profile)[0].prefix
-    idents = _page_idents(stream_profile, live)
-    return [cp for cp in live.connected_profiles
-            if any(page.network == network and (
-                profile_ident(f"{network}/{page.service_id}") in idents
-                or (page.name and profile_ident(f"{network}/{page.name}") in idents))
-                for page in cp.pages)]
+    keys = [(net, handle) for net, _, handle in
+            (ident.partition("/") for ident in _page_idents(stream_profile, live))
+            if net == network]
+    return page_index(live).admins(keys)
 
 
 def check_streams(desired: Mapping[ResourceKey, Resource], live: LiveState,

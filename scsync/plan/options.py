@@ -30,7 +30,7 @@ class PlanOptions(BaseModel):
     """Keyed by config section (``topics``, ``profile_groups``); absent means additive."""
     protect: list[str] = []
     """Address globs (fnmatch, case-sensitive) that are never deleted."""
-    safety: Safety = Safety()
+    safety: Safety = Safety.model_validate({})
     force: bool = False
     """Lift the ratio thresholds (never ``protect:``)."""
     targets: list[str] = []

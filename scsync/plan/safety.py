@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
 from scsync.plan.diff import Draft
-from scsync.plan.model import Refusal, Unmanaged
+from scsync.plan.model import Action, Refusal, Unmanaged
 from scsync.plan.options import PlanOptions
 from scsync.providers.base import LiveState
 from scsync.resources import Kind
@@ -56,8 +56,9 @@ def thresholds(drafts: Iterable[Draft], live: LiveState, options: PlanOptions) -
     safety = options.safety
     refusals = []
     for kind in Kind:
-        for action, ratio in (("update", safety.max_update_ratio),
-                              ("delete", safety.max_delete_ratio)):
+        limits: tuple[tuple[Action, float], ...] = (("update", safety.max_update_ratio),
+                                                    ("delete", safety.max_delete_ratio))
+        for action, ratio in limits:
             reason = _over(action, kind, counts[kind, action], existing[kind], ratio, options)
             if reason:
                 refusals.append(Refusal(reason=reason, forceable=True))

@@ -64,7 +64,7 @@ def refresh_access_token(http: httpx.Client, base_url: str, credentials: Credent
     if not response.is_success or not isinstance(token, str) or not token:
         reason = f"{info.error_id}: {info.description}" if info.error_id else f"HTTP {info.status}"
         raise _refused(reason, info, secrets)
-    new_refresh = body.get("refresh_token")
+    new_refresh = body.get("refresh_token") if isinstance(body, dict) else None
     return replace(credentials, token=token,
                    refresh_token=new_refresh if isinstance(new_refresh, str) and new_refresh
                    else credentials.refresh_token)

@@ -109,6 +109,8 @@ class LiveState:
     read_at: datetime | None = None
     # profile ident -> key, for matching config handles against usernames *and* service ids
     profile_aliases: dict[str, ResourceKey] = field(default_factory=dict)
+    # built on first use by ``scsync.providers.pages`` (page -> connected profiles), never compared
+    page_index: Any = field(default=None, repr=False, compare=False)
 
     def of_kind(self, kind: Kind) -> Iterable[Resource]:
         return (r for r in self.resources.values() if r.kind is kind)

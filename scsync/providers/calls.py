@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from scsync.errors import ProviderError
 from scsync.providers.base import Call, ConnectedProfile, LiveState
+from scsync.providers.pages import page_index, page_key
 from scsync.providers.parse import FLOW_LIST_FIELDS, FLOW_SCALAR_FIELDS
 from scsync.resources import (
     NETWORKS,
@@ -175,7 +176,8 @@ def service_entry(stream: Mapping[str, Any], live: LiveState) -> dict[str, Any]:
     if owned is not None and owned.id:
         entry["username"] = owned.name.partition("/")[2]
         service_id = owned.id.partition("/")[2]
-    admin = pick_connected_profile(live.connected_profiles, network.prefix, service_id)
+    admins = page_index(live).admins([page_key(network.prefix, service_id)], names=False)
+    admin = min(admins, key=lambda cp: (cp.expired, cp.id), default=None)
     if admin is not None:
         entry["connectedprofile_id"] = admin.id
     return entry

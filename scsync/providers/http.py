@@ -48,7 +48,7 @@ class RetryPolicy:
     def delay(self, tries: int, jitter: float) -> float:
         """The pause after the ``tries``-th failed try; ``jitter`` is uniform in [0, 1)."""
         ceiling = min(self.cap_s, self.base_s * 2 ** (tries - 1))
-        return ceiling / 2 + jitter * ceiling / 2
+        return float(ceiling / 2 + jitter * ceiling / 2)
 
 
 @dataclass(slots=True)
@@ -197,7 +197,11 @@ class ApiClient:
         self.rate = ratelimit.budget_from_headers(response.headers, self.rate)
         logger.debug("%s %s -> %s", at.method, at.path, response.status_code)
         if response.is_success:
-            return self._unwrap(response, at)
+            body = self._unwrap(response, at)
+            # httpx's response and its stream refer to each other: unlink them so the body is
+            # freed now, not by the cyclic collector (which a plan pauses)
+            response.stream = httpx.ByteStream(b"")
+            return body
         raise self._failure(response, at)
 
     def _send(self, at: _Attempt, url: httpx.URL, params: Mapping[str, Any] | None,
