@@ -7,6 +7,7 @@ Add a command with ``@main.command()`` and the shared option decorators (``confi
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sys
@@ -20,7 +21,7 @@ import click
 from scsync import __version__, engine, gctools
 from scsync.console import NO_TTY_REFUSAL, Console, stop_on_sigint
 from scsync.emulator.cli import emulator as emulator_cli
-from scsync.errors import ApplyError, Problem, ScsyncError, _ProblemsError
+from scsync.errors import ApplyError, Problem, ProblemsError, ScsyncError
 from scsync.plan.model import Plan
 from scsync.plan.render import Format, render, render_many
 
@@ -36,9 +37,16 @@ def problem_line(problem: Problem) -> str:
 
 def error_lines(error: ScsyncError) -> list[str]:
     """Every line that ``error`` prints to stderr (warnings too)."""
-    if isinstance(error, _ProblemsError):
+    if isinstance(error, ProblemsError):
         return [problem_line(p) for p in error.problems]
     return [f"error: {line}" for line in str(error).splitlines() or [type(error).__name__]]
+
+
+def os_error_message(error: OSError) -> str:
+    """``PATH: No such file or directory`` (the Unix form), or the error's own text."""
+    if error.filename is not None and error.strerror:
+        return f"{error.filename}: {error.strerror}"
+    return str(error)
 
 
 def echo_problems(problems: Iterable[Problem]) -> None:
@@ -61,6 +69,11 @@ class _Group(click.Group):
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except OSError as exc:  # a file the user named cannot be written or read: not a bug
+            if debug:
+                raise
+            click.echo(f"error: {os_error_message(exc)}", err=True)
+            ctx.exit(1)
         except Exception as exc:
             if debug:
                 raise
@@ -310,8 +323,7 @@ def export(root: Path, var_files: tuple[Path, ...], out: Path, kinds: str | None
     """Write the live account as config YAML, merging into files already there."""
     result = engine.export(root, out, kinds=kinds, lenient=lenient, var_files=var_files,
                            hooks=hooks_for(status_console(), max_wait))
-    echo_problems(Problem(p.message, p.location, p.address, p.field, warning=True)
-                  for p in result.kept_problems)
+    echo_problems(dataclasses.replace(p, warning=True) for p in result.kept_problems)
     click.echo(f"Exported {len(result.created)} new and {len(result.updated)} updated objects "
                f"into {len(result.written)} files under {out}.")
 

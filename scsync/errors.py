@@ -94,6 +94,10 @@ class _ProblemsError(ScsyncError):
         return [p for p in self.problems if p.warning]
 
 
+# The public name of the base of ConfigError and PlanError, for callers that print problems.
+ProblemsError = _ProblemsError
+
+
 class ConfigError(_ProblemsError):
     """The configuration breaks a rule; ``problems`` lists every one found, in file order."""
 

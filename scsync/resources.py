@@ -61,11 +61,18 @@ class Kind(StrEnum):
         """The top-level config key holding this kind (``profiles``, ``profile_groups``...)."""
         return f"{self.value}s"
 
+    @property
+    def noun(self) -> str:
+        """The kind in a message: ``profile group``, ``topic``."""
+        return self.value.replace("_", " ")
+
 
 # Kinds scsync may delete (and so may be declared authoritative).
 DELETABLE_KINDS = frozenset({Kind.TOPIC, Kind.PROFILE_GROUP})
 # Kinds scsync creates.
 CREATABLE_KINDS = DELETABLE_KINDS
+# The most profile groups one account may hold (checked offline and at plan time).
+MAX_GROUPS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +225,12 @@ SET_FIELDS: dict[Kind, frozenset[str]] = {
     Kind.PROFILE_GROUP: frozenset({"profiles", "groups"}),
     Kind.USER: frozenset(),
 }
+# Profile fields holding lists of {label|question, flow} items, and fields holding a flow name.
+FLOW_LIST_FIELDS = ("quick_replies", "quick_replies_on_every_message", "ice_breakers",
+                    "persistent_menu")
+FLOW_FIELDS = ("get_started", "send_flow_on_start")
+# The links of a user's ``social_links`` (flattened to ``social_links.NAME`` fields).
+SOCIAL_LINKS = ("twitter", "facebook", "linkedin", "instagram")
 # Fields compared case-insensitively.
 CASELESS_FIELDS = frozenset({"color", "vertical"})
 # Boolean fields whose absence on the platform means false.
@@ -238,11 +251,11 @@ def compare_value(kind: Kind, field_name: str, value: Any) -> Any:
     lists ignore order and duplicates; profile names ignore case where the network does.
     """
     if value is None or value == "" or value == [] or value == {}:
-        return False if field_name in FALSE_DEFAULT_FIELDS else None
+        return _unset(field_name)
     if isinstance(value, str):
-        text = _SPACE.sub(" ", value).strip()
+        text = _fold_space(value)
         if not text:  # white space alone is unset too, or such a diff would never converge
-            return False if field_name in FALSE_DEFAULT_FIELDS else None
+            return _unset(field_name)
         return text.lower() if field_name in CASELESS_FIELDS else text
     if isinstance(value, list):
         items = [_compare_item(kind, field_name, item) for item in value]
@@ -260,8 +273,17 @@ def _compare_item(kind: Kind, field_name: str, item: Any) -> Any:
     if isinstance(item, dict):
         return tuple(sorted((k, compare_value(kind, k, v)) for k, v in item.items()))
     if isinstance(item, str):
-        return _SPACE.sub(" ", item).strip()
+        return _fold_space(item)
     return item
+
+
+def _unset(field_name: str) -> Any:
+    """The compare form of an unset value: ``False`` where absence means false, else ``None``."""
+    return False if field_name in FALSE_DEFAULT_FIELDS else None
+
+
+def _fold_space(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
 
 
 def same_value(kind: Kind, field_name: str, desired: Any, live: Any) -> bool:

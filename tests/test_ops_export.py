@@ -143,7 +143,9 @@ def test_a_rule_broken_live_fails_the_export_unless_lenient(tmp_path: Path) -> N
                              "marked by a comment")
         result = export_config(live, out, kinds=frozenset({Kind.PROFILE}), lenient=True,
                                settings_text=SETTINGS)
-    assert result.kept_problems
+    assert [str(p) for p in result.kept_problems] == [
+        f"profiles/whatsapp.yaml:2:3: profile.whatsapp/15551230000 {field}: {field} is required "
+        "on every WhatsApp profile" for field in ("address", "description", "vertical")]
     text = (out / "profiles" / "whatsapp.yaml").read_text()
     assert text.startswith("profiles:\n  whatsapp/15551230000:  # scsync export --lenient kept "
                            "the live value; it breaks a rule: ")

@@ -106,6 +106,19 @@ def test_a_file_that_is_not_yaml_is_reported_with_its_place(tmp_path: Path) -> N
     assert str(caught.value).startswith("bad.yaml:3:1: not valid YAML: ")
 
 
+
+def test_a_file_that_cannot_be_read_is_one_error_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "scsync.yaml").write_text("scsync: 1\n")
+    (tmp_path / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    (tmp_path / "latin1.yaml").write_bytes(b"topics:\n  Caf\xe9: {}\n")
+    with pytest.raises(ConfigError) as caught:
+        format_tree(tmp_path)
+    assert str(caught.value).splitlines() == [
+        "latin1.yaml:2:6: the file is not UTF-8 text (byte 0xE9); save it as UTF-8",
+        "cannot read gone.yaml: No such file or directory",
+    ]
+
+
 @pytest.mark.parametrize(("text", "quoted"), [
     ("#6A1B9A", True), ("yes", True), ("No", True), ("on", True), ("y", True), ("1:30", True),
     ("0o17", True), ("12", True), ("2026-01-01", True), ("null", True), ("", True),

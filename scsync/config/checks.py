@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from scsync.config.model_objects import MAX_GROUPS
 from scsync.errors import Location, Problem
-from scsync.resources import Kind, Resource, ResourceKey
+from scsync.resources import MAX_GROUPS, Resource, ResourceKey
 
 
 def duplicate(existing: Resource, again: Resource) -> Problem:
@@ -69,7 +68,7 @@ def previous_name_clashes(resources: Iterable[Resource]) -> list[Problem]:
             where = resource.location(f"previous_names[{index}]") or resource.location()
             field = f"previous_names[{index}]"
             if (resource.kind, old) in names:
-                problems.append(Problem(f'"{old}" is the name of another {_noun(resource.kind)} '
+                problems.append(Problem(f'"{old}" is the name of another {resource.kind.noun} '
                                         "in config; a previous name must be free", where,
                                         resource.address, field))
             key = ResourceKey.of(resource.kind, old)
@@ -78,7 +77,3 @@ def previous_name_clashes(resources: Iterable[Resource]) -> list[Problem]:
                                         f"{claimed[key].address}", where, resource.address, field))
             claimed.setdefault(key, resource)
     return problems
-
-
-def _noun(kind: Kind) -> str:
-    return kind.value.replace("_", " ")

@@ -16,12 +16,10 @@ from scsync.config.model_objects import ProfileGroup, Topic, User
 from scsync.config.source import Source
 from scsync.config.yamlfast import Path_
 from scsync.errors import Location
-from scsync.resources import Kind, Resource
+from scsync.resources import FLOW_FIELDS, FLOW_LIST_FIELDS, SOCIAL_LINKS, Kind, Resource
 
-_FLOW_LISTS = ("quick_replies", "quick_replies_on_every_message", "ice_breakers",
-               "persistent_menu")
-_FLOW_FIELDS = ("get_started", "send_flow_on_start")
-_LINKS = ("twitter", "facebook", "linkedin", "instagram")
+# Lists whose items get a location of their own (a flow reference, a stream, a group member).
+_ITEM_LISTS = (*FLOW_LIST_FIELDS, "streams", "profiles", "groups")
 
 
 def plain(value: Any) -> Any:
@@ -54,8 +52,8 @@ def _user_fields(obj: User) -> dict[str, Any]:
         return {}
     links = obj.social_links
     if links is None:
-        return {f"social_links.{link}": None for link in _LINKS}
-    return {f"social_links.{link}": getattr(links, link) for link in _LINKS
+        return {f"social_links.{link}": None for link in SOCIAL_LINKS}
+    return {f"social_links.{link}": getattr(links, link) for link in SOCIAL_LINKS
             if link in links.model_fields_set}
 
 
@@ -77,7 +75,7 @@ def _ignored(kind: Kind, obj: Strict) -> frozenset[str]:
     names = set(lifecycle.ignore_changes)
     if kind is Kind.USER and "social_links" in names:
         names.discard("social_links")
-        names.update(f"social_links.{link}" for link in _LINKS)
+        names.update(f"social_links.{link}" for link in SOCIAL_LINKS)
     return frozenset(names)
 
 
@@ -89,11 +87,11 @@ def _locations(kind: Kind, fields: dict[str, Any], source: Source,
             continue  # the object's key is its name
         path = (*base, *field.split(".")) if field.startswith("social_links.") else (*base, field)
         found[field] = source.location(path)
-        if field in _FLOW_FIELDS:
+        if field in FLOW_FIELDS:
             continue
-        if isinstance(value, list) and field in (*_FLOW_LISTS, "streams", "profiles", "groups"):
+        if isinstance(value, list) and field in _ITEM_LISTS:
             for index in range(len(value)):
-                suffix = ".flow" if field in _FLOW_LISTS else ""
+                suffix = ".flow" if field in FLOW_LIST_FIELDS else ""
                 found[f"{field}[{index}]{suffix}"] = source.location(
                     (*base, field, index, *(("flow",) if suffix else ())))
     return found

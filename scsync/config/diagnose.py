@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from scsync.config.source import Source
+from scsync.errors import Problem
 
 Loc = tuple[Any, ...]
 
@@ -203,7 +204,7 @@ def unknown_key(model: type[BaseModel] | None, key: str) -> str:
 
 
 def problems_of(error: ValidationError, model: type[BaseModel], source: Source,
-                base: Loc, address: str) -> list[Any]:
+                base: Loc, address: str) -> list[Problem]:
     """Every error of ``error`` as a located ``Problem`` (the object lives at ``base``)."""
     found = []
     for err in error.errors():

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from scsync import gctools
 from scsync.config.checks import duplicate, group_cycles, previous_name_clashes, too_many_groups
 from scsync.config.config import Config
 from scsync.config.desired import build
@@ -24,7 +25,7 @@ from scsync.config.model_settings import SETTINGS_KEYS, Settings
 from scsync.config.source import Source
 from scsync.config.templates import TemplateProblem, render
 from scsync.config.validate import validate_object
-from scsync.config.yamlfast import YamlProblem, gc_paused, load
+from scsync.config.yamlfast import YamlProblem, load
 from scsync.errors import ConfigError, Location, Problem
 from scsync.resources import Kind, Resource, ResourceKey, address
 
@@ -220,7 +221,7 @@ def load_config(root: Path, *, var_files: Sequence[Path] = ()) -> Config:
     if not root.is_dir():
         raise ConfigError([Problem(f"{root} is not a directory")])
     loading = _Loading(root)
-    with gc_paused():
+    with gctools.paused():
         _load_settings(loading, root)
         settings = _settings(loading)
         variables = _variables(loading, settings, var_files)

@@ -11,7 +11,6 @@ from scsync.config.model_common import Colour, Lifecycle, Strict, Text, Url, fai
 from scsync.resources import NETWORKS, profile_ident
 
 MAX_GROUP_ITEMS = 20
-MAX_GROUPS = 20
 
 
 def _profile_name(value: str) -> str:

@@ -11,8 +11,6 @@ from scsync.errors import SecretError
 REFERENCE_START = "${"
 _REFERENCE = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 _WHOLE = re.compile(r"^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$")
-# Fields that may hold a reference (and should hold nothing else).
-SENSITIVE_FIELDS = ("token", "refresh_token", "client_id", "client_secret")
 
 
 def is_reference(value: object) -> bool:

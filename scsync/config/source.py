@@ -4,7 +4,6 @@ making of located problems (``PATH:LINE:COL: ADDRESS FIELD: MESSAGE``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from scsync.config.yamlfast import Path_, Pos
 from scsync.errors import Location, Problem
@@ -47,8 +46,3 @@ class Source:
 
     def raw_line(self, line: int) -> str:
         return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-
-
-def key_text(value: Any) -> str:
-    """A mapping key as text."""
-    return value if isinstance(value, str) else str(value)

@@ -16,7 +16,7 @@ from scsync.config.model_profiles import PROFILE_MODELS
 from scsync.config.source import Source
 from scsync.config.yamlfast import Path_
 from scsync.errors import Problem
-from scsync.resources import Kind, address
+from scsync.resources import SOCIAL_LINKS, Kind, address
 
 _EMAIL_KEY = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 _OBJECT_MODELS: dict[Kind, type[Strict]] = {
@@ -24,8 +24,6 @@ _OBJECT_MODELS: dict[Kind, type[Strict]] = {
     Kind.PROFILE_GROUP: ProfileGroup,
     Kind.USER: User,
 }
-_USER_LINKS = ("social_links.twitter", "social_links.facebook", "social_links.linkedin",
-               "social_links.instagram")
 
 
 def model_for(kind: Kind, name: str) -> type[Strict] | None:
@@ -42,14 +40,14 @@ def key_problem(kind: Kind, name: str) -> str | None:
     if kind is Kind.USER and not re.match(_EMAIL_KEY, name):
         return f'"{name}" is not an e-mail address; users are named by their e-mail'
     if not name.strip():
-        return f"a {kind.value.replace('_', ' ')} name cannot be empty"
+        return f"a {kind.noun} name cannot be empty"
     return None
 
 
 def settable_fields(kind: Kind, model: type[Strict]) -> list[str]:
     """The names ``lifecycle.ignore_changes`` may list for an object validated by ``model``."""
     if kind is Kind.USER:
-        return ["social_links", *_USER_LINKS]
+        return ["social_links", *(f"social_links.{link}" for link in SOCIAL_LINKS)]
     return [f for f in model.model_fields if f not in model.not_settings]
 
 
@@ -90,7 +88,7 @@ def _ignore_problems(kind: Kind, model: type[BaseModel], obj: Strict, source: So
         return []
     valid = settable_fields(kind, obj.__class__)
     noun = (f"{getattr(obj, 'network_title', '')} profile" if kind is Kind.PROFILE
-            else kind.value.replace("_", " "))
+            else kind.noun)
     found = []
     for index, item in enumerate(lifecycle.ignore_changes):
         if item not in valid:

@@ -8,11 +8,8 @@ nesting deeper than ``MAX_DEPTH`` and numbers too long to convert are refused he
 
 from __future__ import annotations
 
-import gc
 import math
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -217,18 +214,6 @@ def _unsupported(node: yaml.Node) -> None:
     mark = node.start_mark
     raise YamlProblem(f"unsupported tag {node.tag}; config files use plain YAML without tags",
                       mark.line + 1, mark.column + 1)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic collector: loading builds many objects and no cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _too_deep(mark: Any) -> YamlProblem:

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from scsync.emulator.errors import invalid
+from scsync.emulator.store import RawJSON
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 200
@@ -60,3 +61,13 @@ def page(rows: list[dict[str, Any]], limit: int, total: int, base_url: str,
     rows = rows[:limit]
     url = next_url(base_url, args, rows[-1]["id"]) if more and rows else None
     return {"count": total, "data": [render(r) for r in rows], "paging": {"next_url": url}}
+
+
+def raw_page(rows: list[tuple[int, str]], limit: int, total: int, base_url: str,
+             args: Mapping[str, str]) -> dict[str, Any]:
+    """``page`` of (id, JSON text) rows: the items are served as stored, never re-encoded."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    url = next_url(base_url, args, rows[-1][0]) if more and rows else None
+    data = RawJSON("[" + ",".join(text for _, text in rows) + "]")
+    return {"count": total, "data": data, "paging": {"next_url": url}}

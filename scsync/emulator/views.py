@@ -16,6 +16,8 @@ from scsync.emulator.errors import invalid, not_found
 from scsync.emulator.store import Tx
 
 READ = ("accounts_read",)
+# The fields of a listed profile (``profiles.output``), served from the stored row by SQLite.
+PROFILE_FIELDS = ("type", "service_id", "username", "displayname", "settings")
 WRITE = ("accounts_read", "accounts_write")
 
 
@@ -76,6 +78,14 @@ def _table(ctx: Ctx, tx: Tx, table: str, render: Callable[[dict[str, Any]], Any]
     return paging.page(rows, limit, tx.count(table), ctx.base_url, ctx.args, render)
 
 
+def _raw_table(ctx: Ctx, tx: Tx, table: str, fields: tuple[str, ...] | None = None,
+               ) -> dict[str, Any]:
+    """``_table`` serving each row's stored JSON (or its ``fields``) without decoding it."""
+    limit = paging.limit_of(ctx.args)
+    rows = tx.page_raw(table, paging.decode(ctx.args) or 0, limit + 1, fields)
+    return paging.raw_page(rows, limit, tx.count(table), ctx.base_url, ctx.args)
+
+
 def _listed(ctx: Ctx, items: list[dict[str, Any]]) -> dict[str, Any]:
     limit = paging.limit_of(ctx.args)
     after = paging.decode(ctx.args) or 0
@@ -113,17 +123,17 @@ def me_connected(ctx: Ctx, tx: Tx) -> dict[str, Any]:
 
 @route("/{a}/settings/connectedprofiles")
 def connected_profiles(ctx: Ctx, tx: Tx) -> dict[str, Any]:
-    return _table(ctx, tx, "connected_profiles")
+    return _raw_table(ctx, tx, "connected_profiles")
 
 
 @route("/{a}/settings/flows")
 def flows(ctx: Ctx, tx: Tx) -> dict[str, Any]:
-    return _table(ctx, tx, "flows")
+    return _raw_table(ctx, tx, "flows")
 
 
 @route("/{a}/settings/topics")
 def list_topics(ctx: Ctx, tx: Tx) -> dict[str, Any]:
-    return _table(ctx, tx, "topics")
+    return _raw_table(ctx, tx, "topics")
 
 
 @route("/{a}/settings/topics", "POST")
@@ -150,7 +160,7 @@ def delete_topic(ctx: Ctx, tx: Tx, ident: int) -> bool:
 
 @route("/{a}/settings/profiles", admin=True)
 def list_profiles(ctx: Ctx, tx: Tx) -> dict[str, Any]:
-    return _table(ctx, tx, "profiles", profiles.output)
+    return _raw_table(ctx, tx, "profiles", PROFILE_FIELDS)
 
 
 @route("/{a}/settings/profile/<network>/<path:handle>", admin=True)
@@ -166,7 +176,7 @@ def update_profile(ctx: Ctx, tx: Tx, network: str, handle: str) -> dict[str, Any
 
 @route("/{a}/settings/profilegroups", admin=True, groups_feature=True)
 def list_groups(ctx: Ctx, tx: Tx) -> dict[str, Any]:
-    return _table(ctx, tx, "profilegroups")
+    return _raw_table(ctx, tx, "profilegroups")
 
 
 @route("/{a}/settings/profilegroups", "POST", admin=True, groups_feature=True)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 import yaml
 
-from scsync.resources import PROFILE_FIELDS
+from scsync.resources import PROFILE_FIELDS, SOCIAL_LINKS
 
 # YAML 1.2 core schema: the plain scalars that are not strings (null, bool, int, float).
 _CORE12_NON_STR = re.compile(
@@ -41,7 +41,6 @@ TOPIC_FIELDS: tuple[str, ...] = ("previous_names", "searchkeywords", "streams", 
 STREAM_FIELDS: tuple[str, ...] = ("profile", "authorized")
 GROUP_FIELDS: tuple[str, ...] = ("previous_names", "color", "profiles", "groups", "lifecycle")
 USER_FIELDS: tuple[str, ...] = ("social_links", "lifecycle")
-SOCIAL_LINKS: tuple[str, ...] = ("twitter", "facebook", "linkedin", "instagram")
 LIFECYCLE: tuple[str, ...] = ("ignore_changes",)
 # List items of profile settings: {label, flow}, {question, flow}, {name, avatar}.
 ITEM_FIELDS: tuple[str, ...] = ("label", "question", "name", "avatar", "flow")

@@ -13,11 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
-from scsync.plan.model import AccountRef, Change, HealthItem, Plan, Unmanaged
+from scsync.plan.model import AccountRef, Change, Frozen, HealthItem, Plan, Unmanaged
 from scsync.plan.options import PlanOptions
 from scsync.plan.planner import make_plan
+from scsync.plan.render.filters import plural
 from scsync.providers.base import HistoryEntry, LiveState, Provider
 from scsync.resources import Kind, Resource, ResourceKey, split_profile_name
 
@@ -33,11 +32,7 @@ RATE_WARNING_RATIO = 0.1
 NO_DRIFT = "No drift. The platform matches the configuration."
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
-
-
-class DriftField(_Frozen):
+class DriftField(Frozen):
     """One field whose live value differs from the config's."""
 
     path: str
@@ -45,7 +40,7 @@ class DriftField(_Frozen):
     config: Any = None
 
 
-class Attributed(_Frozen):
+class Attributed(Frozen):
     """Who last changed an object, from the settings history (all unset when no entry matched)."""
 
     changed_by: str | None = None
@@ -76,7 +71,7 @@ class DriftObject(Attributed):
     protected: bool = False
 
 
-class DriftSummary(_Frozen):
+class DriftSummary(Frozen):
     expired_streams: int = 0
     expired_profiles: int = 0
     changed: int = 0
@@ -91,7 +86,7 @@ class DriftSummary(_Frozen):
                 + self.extra)
 
 
-class DriftReport(_Frozen):
+class DriftReport(Frozen):
     """What ``scsync drift`` found in one account."""
 
     account: AccountRef
@@ -119,17 +114,13 @@ def summary_line(summary: DriftSummary) -> str:
     unmanaged objects not counted).``, or the no-drift sentence."""
     if summary.total == 0:
         return NO_DRIFT
-    parts = [_plural(summary.expired_streams, "expired stream")]
+    parts = [plural(summary.expired_streams, "expired stream")]
     if summary.expired_profiles:
-        parts.append(_plural(summary.expired_profiles, "expired connected profile"))
-    parts += [f"{_plural(summary.changed, 'object')} changed outside scsync",
+        parts.append(plural(summary.expired_profiles, "expired connected profile"))
+    parts += [f"{plural(summary.changed, 'object')} changed outside scsync",
               f"{summary.missing} missing", f"{summary.extra} extra"]
-    unmanaged = f"{_plural(summary.unmanaged, 'unmanaged object')} not counted"
+    unmanaged = f"{plural(summary.unmanaged, 'unmanaged object')} not counted"
     return f"Drift: {', '.join(parts)} ({unmanaged})."
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def detect_drift(desired: Mapping[ResourceKey, Resource], live: LiveState, provider: Provider,

@@ -11,18 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from typing import Any, Literal
-
-import jinja2
+from typing import Any
 
 from scsync.ops.drift import NO_DRIFT, DriftChange, DriftReport, DriftSummary, summary_line
 from scsync.plan.model import HealthItem
-from scsync.plan.render import filters
+from scsync.plan.render import FORMATS, Format, environment, filters
 from scsync.plan.render.view import FieldView, field_view
 
-Format = Literal["text", "markdown", "json", "html"]
-FORMATS: tuple[Format, ...] = ("text", "markdown", "json", "html")
 _TEMPLATES = {"text": "drift.txt.j2", "markdown": "drift.md.j2", "html": "drift.html.j2"}
 
 
@@ -117,21 +112,10 @@ def render_many(reports: Sequence[tuple[str, DriftReport]], fmt: Format, *,
 def _render_views(views: list[ReportView], fmt: Format, *, color: bool) -> str:
     if fmt not in _TEMPLATES:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    template = _environment(fmt == "html").get_template(_TEMPLATES[fmt])
+    template = environment("scsync.ops", html=fmt == "html").get_template(_TEMPLATES[fmt])
     context: dict[str, Any] = {
         "accounts": views, "many": len(views) > 1 or views[0].label is not None,
         "color": color, "no_drift": NO_DRIFT,
         "total_line": total_line(total([v.report for v in views])),
     }
     return template.render(context)
-
-
-@cache
-def _environment(html: bool) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("scsync.ops", "templates"),
-        autoescape=html, undefined=jinja2.StrictUndefined, trim_blocks=True,
-        lstrip_blocks=True, keep_trailing_newline=True,
-    )
-    env.filters.update(filters.FILTERS)
-    return env

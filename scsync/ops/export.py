@@ -21,25 +21,32 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from scsync.config.loader import SECTIONS
+from scsync.config.model_common import Strict
 from scsync.config.yamlfast import YamlProblem
 from scsync.config.yamlfast import load as fast_load
 from scsync.errors import ConfigError, Problem, ScsyncError
 from scsync.ops import yamlrt
-from scsync.ops.canonical import SOCIAL_LINKS, order_for
+from scsync.ops.canonical import order_for
 from scsync.ops.export_docs import KIND_ORDER, config_object, exported, layout_file
 from scsync.ops.export_validate import mark_problems, template_keys_of, validate_tree
 from scsync.ops.fmt import yaml_files
 from scsync.providers.base import LiveState
-from scsync.resources import Kind, Resource, ResourceKey, same_value
+from scsync.resources import (
+    FALSE_DEFAULT_FIELDS,
+    SOCIAL_LINKS,
+    Kind,
+    Resource,
+    ResourceKey,
+    same_value,
+)
 
 log = logging.getLogger(__name__)
 
-SECTIONS: dict[str, Kind] = {kind.config_section: kind for kind in Kind}
 LIST_SETTINGS = frozenset({"quick_replies", "quick_replies_on_every_message", "custom_profiles",
                            "ice_breakers", "persistent_menu", "websites", "allowlisted_domains",
                            "streams", "profiles", "groups"})
-BOOL_SETTINGS = frozenset({"case_creation_rules", "accept_custom_profile_terms"})
-NOT_SETTINGS = frozenset({"lifecycle", "previous_names"})
+NOT_SETTINGS = Strict.not_settings  # lifecycle, previous_names: config's own keys, kept as written
 
 
 @dataclass(slots=True)
@@ -214,7 +221,7 @@ def _update_fields(node: CommentedMap, kind: Kind, data: dict[str, Any],
 
 
 def _cleared(name: str) -> Any:
-    if name in BOOL_SETTINGS:
+    if name in FALSE_DEFAULT_FIELDS:
         return False
     return [] if name in LIST_SETTINGS else ({} if name == "social_links" else None)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from scsync.errors import ScsyncError
-from scsync.ops.canonical import ITEM_FIELDS, SOCIAL_LINKS, sort_keys
-from scsync.resources import FALSE_DEFAULT_FIELDS, PROFILE_FIELDS, Kind, Resource
+from scsync.ops.canonical import ITEM_FIELDS, sort_keys
+from scsync.resources import FALSE_DEFAULT_FIELDS, PROFILE_FIELDS, SOCIAL_LINKS, Kind, Resource
 
 KIND_NAMES: dict[str, Kind] = {
     **{kind.value: kind for kind in Kind},

@@ -69,7 +69,7 @@ def _check_same_data(old: Any, new: str, shown: str) -> None:
 
 
 def _unreadable(path: Path, shown: str) -> Problem:
-    problem = read_text(path, shown)  # the loader's problem for a file that is not UTF-8
+    problem = read_text(path, shown)  # the loader's problem: not UTF-8, or cannot be read
     return problem if isinstance(problem, Problem) else Problem("cannot read the file",
                                                                 Location(shown, 1, 1))
 
@@ -85,7 +85,7 @@ def format_tree(root: Path | str, *, check: bool = False) -> list[str]:
         shown = path.relative_to(root).as_posix()
         try:
             text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
+        except (OSError, UnicodeDecodeError):
             problems.append(_unreadable(path, shown))
             continue
         try:

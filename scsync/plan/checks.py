@@ -11,16 +11,20 @@ from typing import Any
 from scsync.errors import Problem
 from scsync.plan.diff import DiffResult
 from scsync.plan.graph import cycle_problem
+from scsync.plan.health import user_label
 from scsync.plan.options import PlanOptions
 from scsync.providers.base import ConnectedProfile, LiveState
 from scsync.providers.pages import page_index
-from scsync.resources import Kind, Resource, ResourceKey, profile_ident, split_profile_name
-
-MAX_GROUPS = 20
-# Profile fields holding a list of items with a ``flow``, and fields holding a flow name.
-FLOW_LIST_FIELDS = ("quick_replies", "quick_replies_on_every_message", "ice_breakers",
-                    "persistent_menu")
-FLOW_FIELDS = ("get_started", "send_flow_on_start")
+from scsync.resources import (
+    FLOW_FIELDS,
+    FLOW_LIST_FIELDS,
+    MAX_GROUPS,
+    Kind,
+    Resource,
+    ResourceKey,
+    profile_ident,
+    split_profile_name,
+)
 
 
 def run_checks(desired: Mapping[ResourceKey, Resource], live: LiveState, result: DiffResult,
@@ -125,28 +129,17 @@ def _stream_problems(resource: Resource, index: int, profile: str,
                         f"{split_profile_name(profile)[0].prefix} account that admins {profile} "
                         "in Social Connect (Personal settings > Connected profiles), then plan "
                         "again, or set authorized: false", *where)]
+    cp = usable[0] if usable else admins[0]
+    owner = user_label(live, cp.user_id)
     if not usable:
-        cp = admins[0]
-        return [Problem(f"the connected profile {cp.name} of {_user(live, cp.user_id)} that "
-                        f"administers {profile} is expired; {_user(live, cp.user_id)} must "
-                        "reconnect it in Social Connect (Personal settings > Connected "
-                        "profiles), then plan again", *where)]
-    cp = usable[0]
+        return [Problem(f"the connected profile {cp.name} of {owner} that administers {profile} "
+                        f"is expired; {owner} must reconnect it in Social Connect (Personal "
+                        "settings > Connected profiles), then plan again", *where)]
     if profile.startswith("facebook/") and cp.missing_permissions:
-        return [Problem(f"the connected profile {cp.name} of {_user(live, cp.user_id)} used for "
-                        f"{profile} lacks the permissions {', '.join(cp.missing_permissions)}; "
-                        "enable them in its Business integration", *where, warning=True)]
+        return [Problem(f"the connected profile {cp.name} of {owner} used for {profile} lacks "
+                        f"the permissions {', '.join(cp.missing_permissions)}; enable them in "
+                        "its Business integration", *where, warning=True)]
     return []
-
-
-def _user(live: LiveState, user_id: int) -> str:
-    """The e-mail of user ``user_id`` (live users carry their platform id), else ``user N``."""
-    for resource in live.of_kind(Kind.USER):
-        if resource.id == str(user_id):
-            return resource.name
-    if live.me.id == user_id:
-        return live.me.email
-    return f"user {user_id}"
 
 
 def _who(live: LiveState) -> str:

@@ -12,7 +12,6 @@ from scsync.plan.diff import Draft
 from scsync.resources import Kind, Resource, ResourceKey
 
 KIND_ORDER = {Kind.PROFILE: 0, Kind.TOPIC: 1, Kind.PROFILE_GROUP: 2, Kind.USER: 3}
-ACTION_ORDER = {"create": 0, "update": 1, "delete": 2}
 
 
 def order(drafts: Iterable[Draft]) -> list[Draft]:

@@ -38,7 +38,8 @@ def expired_streams(live: LiveState) -> list[HealthItem]:
     return items
 
 
-def _owner(live: LiveState, user_id: int) -> str:
+def user_label(live: LiveState, user_id: int) -> str:
+    """The e-mail of user ``user_id`` (live users carry their platform id), else ``user N``."""
     for resource in live.of_kind(Kind.USER):
         if resource.id == str(user_id):
             return resource.name
@@ -48,7 +49,7 @@ def _owner(live: LiveState, user_id: int) -> str:
 def expired_connected_profiles(live: LiveState) -> list[HealthItem]:
     return [HealthItem(kind="expired_connected_profile", severity="warning",
                        message=f"the {cp.network} connected profile {cp.name} of "
-                               f"{_owner(live, cp.user_id)} is expired: authorized streams "
+                               f"{user_label(live, cp.user_id)} is expired: authorized streams "
                                "that need it cannot be added; reconnect it in Social Connect "
                                "(Personal settings > Connected profiles)")
             for cp in sorted(live.connected_profiles, key=lambda c: c.id) if cp.expired]
@@ -57,7 +58,7 @@ def expired_connected_profiles(live: LiveState) -> list[HealthItem]:
 def missing_permissions(live: LiveState) -> list[HealthItem]:
     return [HealthItem(kind="missing_permissions", severity="warning",
                        message=f"the {cp.network} connected profile {cp.name} of "
-                               f"{_owner(live, cp.user_id)} lacks the permissions "
+                               f"{user_label(live, cp.user_id)} lacks the permissions "
                                f"{', '.join(cp.missing_permissions)}; enable them in its "
                                "Business integration")
             for cp in sorted(live.connected_profiles, key=lambda c: c.id)

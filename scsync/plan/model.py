@@ -19,11 +19,13 @@ FORMAT_VERSION = 1
 Action = Literal["create", "update", "delete"]
 
 
-class _Frozen(BaseModel):
+class Frozen(BaseModel):
+    """An immutable model that refuses unknown fields (the plan's and the drift report's)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
-class FieldChange(_Frozen):
+class FieldChange(Frozen):
     """One changed field of an object."""
 
     path: str
@@ -34,7 +36,7 @@ class FieldChange(_Frozen):
     """The desired value (``null`` for a delete or a cleared field)."""
 
 
-class Change(_Frozen):
+class Change(Frozen):
     """One object that the plan creates, updates or deletes."""
 
     address: str
@@ -56,14 +58,14 @@ class Change(_Frozen):
     """A delete refused because the object is protected: it is shown but never executed."""
 
 
-class Unmanaged(_Frozen):
+class Unmanaged(Frozen):
     """A live object that config does not describe, left alone because its kind is additive."""
 
     address: str
     kind: str
 
 
-class HealthItem(_Frozen):
+class HealthItem(Frozen):
     """Something a reviewer must know that is not a planned change (expired streams first)."""
 
     kind: Literal["expired_stream", "expired_connected_profile", "missing_permissions",
@@ -73,7 +75,7 @@ class HealthItem(_Frozen):
     message: str
 
 
-class Summary(_Frozen):
+class Summary(Frozen):
     add: int = 0
     change: int = 0
     destroy: int = 0
@@ -83,12 +85,12 @@ class Summary(_Frozen):
         return self.add + self.change + self.destroy
 
 
-class AccountRef(_Frozen):
+class AccountRef(Frozen):
     id: int
     name: str = ""
 
 
-class RateInfo(_Frozen):
+class RateInfo(Frozen):
     """The rate-limit budget seen while planning, and what the writes will spend of it."""
 
     limit: int
@@ -97,14 +99,14 @@ class RateInfo(_Frozen):
     window_s: int = 3600
 
 
-class Refusal(_Frozen):
+class Refusal(Frozen):
     """Why a safety gate refused the plan; ``forceable`` refusals are lifted by ``--force``."""
 
     reason: str
     forceable: bool
 
 
-class Plan(_Frozen):
+class Plan(Frozen):
     """Everything ``plan`` found and everything ``apply`` will do, in order."""
 
     format_version: int = FORMAT_VERSION

@@ -82,12 +82,14 @@ def stale_objects(plan: Plan, live: LiveState) -> list[tuple[str, str]]:
 
 def check_stale(plan: Plan, *, config_digest: str, live: LiveState) -> list[str]:
     """One reason per stale object (and one for a changed config); empty when the plan holds."""
-    reasons: list[str] = []
-    if plan.config_digest != config_digest:
-        reasons.append(f"config changed since the plan was made (digest "
-                       f"{plan.config_digest[:12]} is now {config_digest[:12]})")
-    reasons += [reason for _, reason in stale_objects(plan, live)]
-    return reasons
+    return _digest_reasons(plan, config_digest) + [r for _, r in stale_objects(plan, live)]
+
+
+def _digest_reasons(plan: Plan, config_digest: str) -> list[str]:
+    if plan.config_digest == config_digest:
+        return []
+    return [f"config changed since the plan was made (digest {plan.config_digest[:12]} is now "
+            f"{config_digest[:12]})"]
 
 
 def stale_error(reasons: list[str], addresses: list[str] | None = None) -> StalePlanError:
@@ -98,8 +100,8 @@ def stale_error(reasons: list[str], addresses: list[str] | None = None) -> Stale
 
 def prepare_saved_plan(plan: Plan, *, config_digest: str, live: LiveState) -> Remaining:
     """What is left of a saved plan, or ``StalePlanError`` naming every stale object."""
-    reasons = check_stale(plan, config_digest=config_digest, live=live)
+    stale = stale_objects(plan, live)
+    reasons = _digest_reasons(plan, config_digest) + [reason for _, reason in stale]
     if reasons:
-        addresses = [address for address, _ in stale_objects(plan, live)]
-        raise stale_error(reasons, addresses)
+        raise stale_error(reasons, [address for address, _ in stale])
     return remaining_changes(plan, live)

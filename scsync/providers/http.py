@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any
 
 import httpx
@@ -31,6 +34,7 @@ logger = logging.getLogger(__name__)
 WaitCallback = Callable[[float, str], None]
 NoticeCallback = Callable[[str], None]
 PAGE_LIMIT = 200
+READ_WORKERS = 4  # paged lists fetched at once by ``ApiClient.prefetch``
 USER_AGENT = "scsync/0.1"
 REFRESH_NOTICE = "access token expired; refreshed it with the configured refresh token"
 
@@ -65,10 +69,11 @@ class _Attempt:
 
 
 class _Retry(Exception):  # noqa: N818 - control flow, never escapes the client
-    def __init__(self, seconds: float, reason: str) -> None:
+    def __init__(self, seconds: float, reason: str, *, until: float | None = None) -> None:
         super().__init__(reason)
         self.seconds = seconds
         self.reason = reason
+        self.until = until  # a rate-limit wait: the clock time it lasts until
 
 
 @dataclass(slots=True)
@@ -107,6 +112,7 @@ class ApiClient:
         self._sleep, self._clock, self._jitter = sleep, clock, jitter
         self.reads = self.writes = self.refreshes = 0
         self._lock = threading.RLock()
+        self._wait_lock = threading.Lock()  # one thread waits for a rate-limit reset at a time
         self.rate: RateBudget | None = None
         self._http = httpx.Client(transport=transport, timeout=self._timeout(),
                                   verify=self.options.verify_tls, follow_redirects=False,
@@ -164,6 +170,10 @@ class ApiClient:
         """Every item of a paged list."""
         return [item for page in self.pages(path, params) for item in page]
 
+    def prefetch(self, paths: Sequence[str]) -> Prefetch:
+        """The paged lists ``paths`` fetched concurrently (see ``Prefetch``)."""
+        return Prefetch(self, paths)
+
     def request(self, method: str, target: str, *, params: Mapping[str, Any] | None = None,
                 form: Mapping[str, Any] | None = None, idempotent: bool = True) -> Any:
         """One logical call, retried as the rules allow; returns the envelope's ``response``."""
@@ -173,7 +183,10 @@ class ApiClient:
             try:
                 return self._once(attempt, url, params, form)
             except _Retry as retry:
-                self._pause(retry.seconds, retry.reason)
+                if retry.until is None:
+                    self._pause(retry.seconds, retry.reason)
+                else:
+                    self._wait_until(retry.until, retry.reason)
 
     # -- one try -----------------------------------------------------------------------------
 
@@ -194,7 +207,7 @@ class ApiClient:
             response = self._send(at, url, params, form)
         except httpx.TransportError as exc:
             raise self._transport_failure(exc, at) from None
-        self.rate = ratelimit.budget_from_headers(response.headers, self.rate)
+        self._note_budget(response.headers)
         logger.debug("%s %s -> %s", at.method, at.path, response.status_code)
         if response.is_success:
             body = self._unwrap(response, at)
@@ -276,18 +289,38 @@ class ApiClient:
             message = ratelimit.exhausted_message(self.rate, reset_at, now)
             return RateLimitError(message, reset_at=reset_at, response=info)
         reset_at = now + seconds - ratelimit.RESET_MARGIN_S
-        return _Retry(seconds, ratelimit.waiting_reason(self.rate, reset_at, now))
+        return _Retry(seconds, ratelimit.waiting_reason(self.rate, reset_at, now),
+                      until=now + seconds)
+
+    def _note_budget(self, headers: httpx.Headers) -> None:
+        """Keep the budget the response announces; of concurrent responses in one window (the
+        same announced reset), the lowest ``remaining``, so arrival order does not matter."""
+        with self._lock:
+            old, new = self.rate, ratelimit.budget_from_headers(headers, self.rate)
+            if (old is not None and new is not None and "X-RateLimit-Reset" in headers
+                    and (new.reset_at, new.limit) == (old.reset_at, old.limit)
+                    and old.remaining < new.remaining):
+                new = old
+            self.rate = new
 
     def _respect_budget(self) -> None:
-        """Before a call: when the window is spent, wait for its reset (or refuse to)."""
-        budget, now = self.rate, self._clock()
-        if budget is None or budget.remaining > 0 or budget.reset_at <= now:
+        """Before a call: when the window is spent, wait for its reset (or refuse to). Threads
+        reading concurrently queue here, so the wait happens (and is reported) once."""
+        if not self._spent(self.rate, self._clock()):
             return
-        seconds = ratelimit.seconds_until_reset(budget, now)
-        if seconds > self.options.max_wait_s:
-            message = ratelimit.exhausted_message(budget, budget.reset_at, now)
-            raise RateLimitError(message, reset_at=budget.reset_at)
-        self._pause(seconds, ratelimit.waiting_reason(budget, budget.reset_at, now))
+        with self._wait_lock:
+            budget, now = self.rate, self._clock()
+            if budget is None or not self._spent(budget, now):
+                return
+            seconds = ratelimit.seconds_until_reset(budget, now)
+            if seconds > self.options.max_wait_s:
+                message = ratelimit.exhausted_message(budget, budget.reset_at, now)
+                raise RateLimitError(message, reset_at=budget.reset_at)
+            self._pause(seconds, ratelimit.waiting_reason(budget, budget.reset_at, now))
+
+    @staticmethod
+    def _spent(budget: RateBudget | None, now: float) -> bool:
+        return budget is not None and budget.remaining <= 0 and budget.reset_at > now
 
     def _expired(self, at: _Attempt, info: ResponseInfo) -> Exception:
         if at.refreshed or not self._credentials.can_refresh:
@@ -308,6 +341,12 @@ class ApiClient:
         if self._on_notice:
             self._on_notice(REFRESH_NOTICE)
 
+    def _wait_until(self, until: float, reason: str) -> None:
+        """A rate-limit wait; a thread that queued behind another's wait for the same reset
+        does not wait (or report) again."""
+        with self._wait_lock:
+            self._pause(until - self._clock(), reason)
+
     def _pause(self, seconds: float, reason: str) -> None:
         if seconds <= 0:
             return
@@ -316,3 +355,67 @@ class ApiClient:
             if self._on_wait:
                 self._on_wait(seconds, reason)
         self._sleep(seconds)
+
+
+class Prefetch:
+    """Paged lists fetched in a small thread pool, each list's pages handed over in order as they
+    arrive, so the platform serves one page while the caller parses another.
+
+    The requests, their count and their retries are those of ``ApiClient.pages``; a list's error
+    is raised when the caller reaches that list. Leaving the ``with`` block stops the lists not
+    finished yet (after their current page) and waits for the threads. With an in-process
+    platform (which shares this process's interpreter, so nothing would overlap) the lists are
+    fetched on the caller's thread, one after the other, as the caller reaches them.
+    """
+
+    _DONE = object()
+
+    def __init__(self, client: ApiClient, paths: Sequence[str]) -> None:
+        self._client = client
+        self._queues: dict[str, queue.SimpleQueue[Any]] = {p: queue.SimpleQueue() for p in paths}
+        self._stop = threading.Event()
+        self._pool: ThreadPoolExecutor | None = None
+        if client.options.in_process or not paths:
+            return
+        self._pool = ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(paths)),
+                                        thread_name_prefix="scsync-read")
+        for path in paths:
+            self._pool.submit(self._fetch, path)
+
+    def _fetch(self, path: str) -> None:
+        out = self._queues[path]
+        try:
+            for page in self._client.pages(path):
+                out.put(page)
+                if self._stop.is_set():
+                    break
+            out.put(self._DONE)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            out.put(exc)
+
+    def pages(self, path: str) -> Iterator[list[Any]]:
+        """The pages of ``path`` in order; raises the error that ended its fetch."""
+        if self._pool is None:
+            yield from self._client.pages(path)
+            return
+        source = self._queues[path]
+        while (item := source.get()) is not self._DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def items(self, path: str) -> list[Any]:
+        """Every item of ``path``."""
+        return [item for page in self.pages(path) for item in page]
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Prefetch:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

@@ -9,7 +9,7 @@ It speaks resources, not plans: ``read``; the pure call builders ``create_call``
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -62,16 +62,20 @@ class SocialConnectProvider:
     # -- reading -----------------------------------------------------------------------------
 
     def read(self, kinds: frozenset[Kind] | None = None) -> LiveState:
-        """The live state of ``kinds`` (all when None): one paged list per kind, none per object."""
+        """The live state of ``kinds`` (all when None): one paged list per kind, none per object.
+
+        After ``/me`` and ``/me/accounts``, the lists are independent: they are fetched
+        concurrently (``ApiClient.prefetch``) and parsed in kind order as their pages arrive, so
+        the first error by kind order is the one raised.
+        """
         kinds = frozenset(Kind) if kinds is None else frozenset(kinds)
         start = self.client.reads
         me = parse.parse_me(self.client.get("/me"))
         account, projects = self._account()
         live = LiveState(account=account, me=me, resources={}, projects=projects)
-        live.flows = [parse.parse_flow(f) for f in self._list("flows")]
-        live.connected_profiles = [parse.parse_connected_profile(c)
-                                   for c in self._list("connectedprofiles")]
-        self._read_resources(live, kinds)
+        names = self._lists(kinds, account)
+        with self.client.prefetch([self._path(n) for n in names]) as lists:
+            self._read_lists(live, lambda name: lists.pages(self._path(name)), names)
         live.rate = self.client.rate
         live.reads = self.client.reads - start
         live.read_at = self._now()
@@ -80,20 +84,31 @@ class SocialConnectProvider:
                      self.account_id, live.reads)
         return live
 
-    def _read_resources(self, live: LiveState, kinds: frozenset[Kind]) -> None:
-        profiles: list[Mapping[str, Any]] = []
-        if kinds & _NEEDS_PROFILES:
-            profiles = self._list("profiles")
-            self._add_profiles(live, profiles)
-        if Kind.TOPIC in kinds:
-            self._add(live, (parse.parse_topic(t) for t in self._list("topics")))
-        if Kind.PROFILE_GROUP in kinds and self._has_groups(live.account):
-            self._add_groups(live, profiles, self._list("profilegroups"))
-        if Kind.USER in kinds:
-            self._add(live, (parse.parse_user(u) for u in self._list("users")))
+    def _lists(self, kinds: frozenset[Kind], account: Account) -> list[str]:
+        """The paged lists reading ``kinds`` takes, in the order they are parsed."""
+        wanted = {"profiles": bool(kinds & _NEEDS_PROFILES), "topics": Kind.TOPIC in kinds,
+                  "profilegroups": Kind.PROFILE_GROUP in kinds and self._has_groups(account),
+                  "users": Kind.USER in kinds}
+        return ["flows", "connectedprofiles", *(name for name, on in wanted.items() if on)]
 
-    def _list(self, name: str) -> list[Any]:
-        return self.client.get_all(self._path(name))
+    def _read_lists(self, live: LiveState, pages: Callable[[str], Iterator[list[Any]]],
+                    names: list[str]) -> None:
+        live.flows = [parse.parse_flow(f) for page in pages("flows") for f in page]
+        live.connected_profiles = [parse.parse_connected_profile(c)
+                                   for page in pages("connectedprofiles") for c in page]
+        profiles: list[Mapping[str, Any]] = []
+        if "profiles" in names:
+            flows = {f.id: f.name for f in live.flows}
+            for page in pages("profiles"):
+                self._add_profiles(live, page, flows)
+                profiles += page
+        if "topics" in names:
+            self._add(live, (parse.parse_topic(t) for page in pages("topics") for t in page))
+        if "profilegroups" in names:
+            bodies = [g for page in pages("profilegroups") for g in page]
+            self._add_groups(live, profiles, bodies)
+        if "users" in names:
+            self._add(live, (parse.parse_user(u) for page in pages("users") for u in page))
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.client.now(), tz=UTC)
@@ -115,8 +130,9 @@ class SocialConnectProvider:
         for resource in resources:
             live.resources[resource.key] = resource
 
-    def _add_profiles(self, live: LiveState, bodies: list[Mapping[str, Any]]) -> None:
-        flows = {f.id: f.name for f in live.flows}
+    @staticmethod
+    def _add_profiles(live: LiveState, bodies: list[Mapping[str, Any]],
+                      flows: Mapping[int, str]) -> None:
         for body in bodies:
             resource = parse.parse_profile(body, flows)
             live.resources[resource.key] = resource

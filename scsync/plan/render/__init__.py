@@ -55,7 +55,7 @@ def _render_views(views: list[AccountView], fmt: Format, *, color: bool,
                   hint: str | None) -> str:
     if fmt not in _TEMPLATES:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    template = _environment(fmt == "html").get_template(_TEMPLATES[fmt])
+    template = environment(__name__, html=fmt == "html").get_template(_TEMPLATES[fmt])
     context: dict[str, Any] = {
         "accounts": views, "many": len(views) > 1 or views[0].label is not None,
         "color": color, "no_changes": NO_CHANGES, "hint": hint or DEFAULT_HINT,
@@ -90,9 +90,11 @@ def _longest_list(view: AccountView) -> int:
 
 
 @cache
-def _environment(html: bool) -> jinja2.Environment:
+def environment(package: str, *, html: bool) -> jinja2.Environment:
+    """The jinja2 environment of the templates in ``package``'s ``templates`` folder, with the
+    plan filters (autoescaped for HTML); the drift report's templates use it too."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("scsync.plan.render", "templates"),
+        loader=jinja2.PackageLoader(package, "templates"),
         autoescape=html, undefined=jinja2.StrictUndefined, trim_blocks=True,
         lstrip_blocks=True, keep_trailing_newline=True,
     )
