@@ -17,8 +17,9 @@ from urllib.parse import quote
 from scsync.errors import ProviderError
 from scsync.providers.base import Call, ConnectedProfile, LiveState
 from scsync.providers.pages import page_index, page_key
-from scsync.providers.parse import FLOW_LIST_FIELDS, FLOW_SCALAR_FIELDS
 from scsync.resources import (
+    FLOW_FIELDS,
+    FLOW_LIST_FIELDS,
     NETWORKS,
     Kind,
     Resource,
@@ -196,7 +197,7 @@ def flow_id(owner: str, field_name: str, name: Any, flows: Mapping[str, int]) ->
 
 
 def _settings_value(owner: str, field_name: str, value: Any, flows: Mapping[str, int]) -> Any:
-    if field_name in FLOW_SCALAR_FIELDS:
+    if field_name in FLOW_FIELDS:
         return flow_id(owner, field_name, value, flows)
     if field_name in FLOW_LIST_FIELDS and isinstance(value, list):
         return [_item_with_flow_id(owner, field_name, item, flows) for item in value]

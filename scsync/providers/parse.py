@@ -9,16 +9,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scsync.providers.base import Account, ConnectedProfile, Flow, HistoryEntry, Me, Page
-from scsync.resources import NETWORK_BY_API_TYPE, PROFILE_FIELDS, Kind, Resource
+from scsync.resources import (
+    FALSE_DEFAULT_FIELDS,
+    FLOW_FIELDS,
+    FLOW_LIST_FIELDS,
+    NETWORK_BY_API_TYPE,
+    PROFILE_FIELDS,
+    SOCIAL_LINKS,
+    Kind,
+    Resource,
+)
 
+# Profile settings whose value is a list (the API answers [] when unset).
 LIST_FIELDS = frozenset({"quick_replies", "quick_replies_on_every_message", "custom_profiles",
                          "ice_breakers", "persistent_menu", "websites", "allowlisted_domains"})
-BOOL_FIELDS = frozenset({"accept_custom_profile_terms", "case_creation_rules"})
-# Lists of {label|question, flow} items, and scalar flow references.
-FLOW_LIST_FIELDS = frozenset({"quick_replies", "quick_replies_on_every_message", "ice_breakers",
-                              "persistent_menu"})
-FLOW_SCALAR_FIELDS = frozenset({"get_started", "send_flow_on_start"})
-SOCIAL_LINKS = ("twitter", "facebook", "linkedin", "instagram")
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -95,9 +99,9 @@ def _flow_item(item: Mapping[str, Any], flows_by_id: Mapping[int, str]) -> dict[
 
 def _setting(field_name: str, settings: Mapping[str, Any], flows_by_id: Mapping[int, str]) -> Any:
     value = settings.get(field_name)
-    if field_name in FLOW_SCALAR_FIELDS:
+    if field_name in FLOW_FIELDS:
         return flow_name(value, flows_by_id)
-    if field_name in BOOL_FIELDS:
+    if field_name in FALSE_DEFAULT_FIELDS:
         return bool(value)
     if field_name in LIST_FIELDS:
         items = list(value or [])
