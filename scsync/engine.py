@@ -345,12 +345,12 @@ def export(root: Path, out: Path, *, kinds: str | None = None, lenient: bool = F
 def groups_export(root: Path, out: Path, *, fmt: str, var_files: Sequence[Path] = (),
                   hooks: Hooks = Hooks()) -> int:
     """Write every profile group's members to ``out`` (csv or xlsx); returns the row count."""
-    from scsync.ops.groups_export import group_rows, read_display_names, write_csv, write_xlsx
+    from scsync.ops.groups_export import group_rows, write_csv, write_xlsx
 
     config = load(root, var_files=var_files)
     with session(config, hooks=hooks) as provider:
         live = provider.read(frozenset({Kind.PROFILE, Kind.PROFILE_GROUP}))
-        rows = group_rows(live, read_display_names(provider))  # type: ignore[arg-type]
+        rows = group_rows(live)
     (write_xlsx if fmt == "xlsx" else write_csv)(rows, out)
     return len(rows)
 

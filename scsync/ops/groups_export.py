@@ -16,8 +16,6 @@ from dataclasses import astuple, dataclass
 from pathlib import Path
 
 from scsync.providers.base import LiveState
-from scsync.providers.parse import profile_name
-from scsync.providers.socialconnect import SocialConnectProvider
 from scsync.resources import Kind, Resource, ResourceKey
 
 log = logging.getLogger(__name__)
@@ -45,23 +43,14 @@ class GroupRow:
 def group_rows(live: LiveState, display_names: Mapping[str, str] | None = None
                ) -> list[GroupRow]:
     """Every (group, profile) row of the live account, groups in live order. Display names come
-    from ``display_names`` (profile ident -> name, see ``read_display_names``), else from a
-    ``displayname`` field of the live profile when the provider gives one."""
+    from ``display_names`` (profile ident -> name) when given, else from the live state's."""
     groups = {g.name: g for g in live.of_kind(Kind.PROFILE_GROUP)}
-    names = dict(display_names or {})
+    names = dict(live.display_names if display_names is None else display_names)
     rows: list[GroupRow] = []
     for group in groups.values():
         for profile, chain in _members(group, groups):
             rows.append(_row(live, names, group, profile, chain))
     return rows
-
-
-def read_display_names(provider: SocialConnectProvider) -> dict[str, str]:
-    """Profile ident -> the platform's display name, from one paged list of the profiles (the
-    live resources carry config fields only)."""
-    bodies = provider.client.get_all(f"/{provider.account_id}/settings/profiles")
-    return {ResourceKey.of(Kind.PROFILE, profile_name(b)).ident: str(b.get("displayname") or "")
-            for b in bodies}
 
 
 def _members(group: Resource, groups: dict[str, Resource]) -> list[tuple[str, tuple[str, ...]]]:
@@ -89,8 +78,7 @@ def _row(live: LiveState, names: Mapping[str, str], group: Resource, member: str
     profile = live.find(ResourceKey.of(Kind.PROFILE, member))
     name = profile.name if profile is not None else member
     service_id = _service_id(profile) if profile is not None else member.partition("/")[2]
-    display = names.get(ResourceKey.of(Kind.PROFILE, name).ident) or (
-        str(profile.fields.get("displayname") or "") if profile is not None else "")
+    display = names.get(ResourceKey.of(Kind.PROFILE, name).ident, "")
     return GroupRow(group.id or "", group.name, name, service_id, display,
                     VIA_SEPARATOR.join(chain))
 

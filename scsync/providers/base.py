@@ -109,6 +109,8 @@ class LiveState:
     read_at: datetime | None = None
     # profile ident -> key, for matching config handles against usernames *and* service ids
     profile_aliases: dict[str, ResourceKey] = field(default_factory=dict)
+    # profile ident -> the platform's display name (not a setting: shown in exports, never compared)
+    display_names: dict[str, str] = field(default_factory=dict)
     # built on first use by ``scsync.providers.pages`` (page -> connected profiles), never compared
     page_index: Any = field(default=None, repr=False, compare=False)
 

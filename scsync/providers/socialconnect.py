@@ -138,6 +138,7 @@ class SocialConnectProvider:
             live.resources[resource.key] = resource
             prefix = parse.prefix_of(str(body["type"]))
             live.profile_aliases[profile_ident(f"{prefix}/{body['service_id']}")] = resource.key
+            live.display_names[resource.key.ident] = str(body.get("displayname") or "")
 
     def _add_groups(self, live: LiveState, profiles: list[Mapping[str, Any]],
                     bodies: list[Mapping[str, Any]]) -> None:
