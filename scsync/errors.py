@@ -48,6 +48,7 @@ class Problem:
 
     ``address`` and ``field`` are empty for problems about a whole file (a syntax error).
     ``warning`` problems are printed with ``warning:`` before MESSAGE and do not fail the run.
+    ``code`` names the rule for code that sorts problems (never shown).
     """
 
     message: str
@@ -55,6 +56,7 @@ class Problem:
     address: str = ""
     field: str = ""
     warning: bool = False
+    code: str = ""
 
     def __str__(self) -> str:
         head = f"{self.location}: " if self.location else ""

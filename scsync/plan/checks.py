@@ -11,7 +11,7 @@ from typing import Any
 from scsync.errors import Problem
 from scsync.plan.diff import DiffResult
 from scsync.plan.graph import cycle_problem
-from scsync.plan.health import user_label
+from scsync.plan.health import MISSING_PERMISSIONS, user_label
 from scsync.plan.options import PlanOptions
 from scsync.providers.base import ConnectedProfile, LiveState
 from scsync.providers.pages import page_index
@@ -138,7 +138,8 @@ def _stream_problems(resource: Resource, index: int, profile: str,
     if profile.startswith("facebook/") and cp.missing_permissions:
         return [Problem(f"the connected profile {cp.name} of {owner} used for {profile} lacks "
                         f"the permissions {', '.join(cp.missing_permissions)}; enable them in "
-                        "its Business integration", *where, warning=True)]
+                        "its Business integration", *where, warning=True,
+                        code=MISSING_PERMISSIONS)]
     return []
 
 

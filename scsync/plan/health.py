@@ -12,8 +12,8 @@ from scsync.plan.model import HealthItem
 from scsync.providers.base import LiveState
 from scsync.resources import Kind, stream_address
 
-# Plan-time warnings about a stream's connected profile repeat ``missing_permissions`` items.
-PERMISSIONS = "lacks the permissions"
+# Plan-time warnings with this code repeat a ``missing_permissions`` item: listed once.
+MISSING_PERMISSIONS = "missing_permissions"
 
 
 def health(live: LiveState, *, calls: int, now: datetime, warning_days: int,
@@ -21,7 +21,7 @@ def health(live: LiveState, *, calls: int, now: datetime, warning_days: int,
     """Every health item, most urgent kind first."""
     return (expired_streams(live) + expired_connected_profiles(live) + missing_permissions(live)
             + token_expiry(live, now, warning_days) + rate_budget(live, calls)
-            + [plan_warning(p) for p in warnings if PERMISSIONS not in p.message])
+            + [plan_warning(p) for p in warnings if p.code != MISSING_PERMISSIONS])
 
 
 def expired_streams(live: LiveState) -> list[HealthItem]:
