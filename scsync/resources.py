@@ -185,10 +185,14 @@ class Resource:
     ignore_changes: frozenset[str] = frozenset()
     previous_names: tuple[str, ...] = ()
     locations: Mapping[str, Location] = field(default_factory=dict)
+    _key: ResourceKey | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def key(self) -> ResourceKey:
-        return ResourceKey.of(self.kind, self.name)
+        """The natural key (computed once: a plan asks for it many times per object)."""
+        if self._key is None:
+            self._key = ResourceKey.of(self.kind, self.name)
+        return self._key
 
     @property
     def address(self) -> str:
