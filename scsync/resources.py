@@ -185,14 +185,17 @@ class Resource:
     ignore_changes: frozenset[str] = frozenset()
     previous_names: tuple[str, ...] = ()
     locations: Mapping[str, Location] = field(default_factory=dict)
-    _key: ResourceKey | None = field(default=None, init=False, repr=False, compare=False)
+    _key: tuple[str, ResourceKey] | None = field(default=None, init=False, repr=False,
+                                                 compare=False)
 
     @property
     def key(self) -> ResourceKey:
-        """The natural key (computed once: a plan asks for it many times per object)."""
-        if self._key is None:
-            self._key = ResourceKey.of(self.kind, self.name)
-        return self._key
+        """The natural key (kept with the name it was made from: a plan asks for it many times
+        per object, and a renamed object gets a new one)."""
+        cached = self._key
+        if cached is None or cached[0] is not self.name:
+            cached = self._key = (self.name, ResourceKey.of(self.kind, self.name))
+        return cached[1]
 
     @property
     def address(self) -> str:
