@@ -2,8 +2,9 @@
 
 Shared here: ``Row`` (one measured figure, its baseline and the ratio between them), ``measure``
 (a subprocess's wall time and its own peak RSS, read with ``os.wait4`` in a small wrapper
-process so that neither other children nor the bench's own memory count) and
-``format_table``. Each bench module exposes ``run(sizes) -> list[Row]``.
+process so that neither other children nor the bench's own memory count), ``serve_emulator``
+(an ``emulator serve`` subprocess on a fresh database, stopped on exit) and ``format_table``.
+Each bench module exposes ``run(sizes) -> list[Row]``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import dataclasses
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +80,41 @@ def measure(cmd: Sequence[str], *, env: Mapping[str, str] | None = None,
         wall, maxrss_kb = result.read_text().split()
     return Measured(float(wall), int(maxrss_kb) / 1024, done.returncode,
                     done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"))
+
+
+@contextmanager
+def serve_emulator(cmd: Sequence[str], db: Path) -> Iterator[tuple[str, str]]:
+    """Run ``cmd`` (an ``emulator serve`` on ``db``, port 0) on a fresh ``db``: yields the
+    (base_url, token) it prints; the server is stopped on exit."""
+    for old in db.parent.glob(db.name + "*"):
+        old.unlink()
+    proc = subprocess.Popen(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, cwd=ROOT)
+    try:
+        found = _read_address(proc)
+        yield found["base_url"], found["token"]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def _read_address(proc: subprocess.Popen[str]) -> dict[str, str]:
+    """The ``base_url:`` and ``token:`` lines a starting ``emulator serve`` prints."""
+    found: dict[str, str] = {}
+    while len(found) < 2:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if not line:
+            raise RuntimeError(f"the emulator exited ({proc.poll()}) before printing its URL")
+        key, sep, value = line.partition(":")
+        if sep and key.strip() in ("base_url", "token"):
+            found[key.strip()] = value.strip()
+    return found
 
 
 def best(runs: Sequence[Measured]) -> Measured:

@@ -15,7 +15,6 @@ import argparse
 import logging
 import math
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -27,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from bench import OUT, ROOT, Row, format_table
+from bench import OUT, ROOT, Row, format_table, serve_emulator
 
 log = logging.getLogger(__name__)
 
@@ -48,30 +47,11 @@ class Server:
 @contextmanager
 def emulator(db: Path, fixture: Path, rate: tuple[int, int], latency_ms: int) -> Iterator[Server]:
     """Serve ``fixture`` on a loopback port with latency and a rate limit; stopped on exit."""
-    for old in db.parent.glob(db.name + "*"):
-        old.unlink()
     cmd = [sys.executable, "-m", "scsync.emulator.cli", "serve", "--db", str(db),
            "--fixture", str(fixture), "--port", "0", "--rate-limit", f"{rate[0]}/{rate[1]}",
            "--latency-ms", str(latency_ms)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            cwd=ROOT)
-    try:
-        found: dict[str, str] = {}
-        while len(found) < 2:
-            line = proc.stdout.readline() if proc.stdout else ""
-            if not line:
-                raise RuntimeError(f"the emulator exited ({proc.poll()}) before printing its URL")
-            key, sep, value = line.partition(":")
-            if sep and key.strip() in ("base_url", "token"):
-                found[key.strip()] = value.strip()
-        yield Server(found["base_url"], found["token"])
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with serve_emulator(cmd, db) as (base_url, token):
+        yield Server(base_url, token)
 
 
 def logged_writes(server: Server) -> int:
@@ -174,7 +154,8 @@ def bench_account(size: int | None, rate: tuple[int, int], latency_ms: int) -> l
         config_dir, fixture = example_account(out)
         account_id = 1001
     else:
-        from bench.gen import ACCOUNT_ID, generate
+        from bench.gen import generate
+        from bench.gen_write import ACCOUNT_ID
 
         generated = generate(size, out)
         config_dir, fixture, account_id = generated.config_dir, generated.fixture, ACCOUNT_ID

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import ROOT, Measured, measure
-from bench.gen import ACCOUNT_ID
+from bench.gen_write import ACCOUNT_ID
 
 log = logging.getLogger(__name__)
 

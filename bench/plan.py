@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,9 +23,10 @@ from typing import Any
 
 import httpx
 
-from bench import OUT, ROOT, Measured, Row, best, format_table, measure, ratio
+from bench import OUT, ROOT, Measured, Row, best, format_table, measure, ratio, serve_emulator
 from bench.baselines import run_naive, run_octodns
-from bench.gen import TOKEN_ENV, Generated, generate, write_settings
+from bench.gen import Generated, generate
+from bench.gen_write import TOKEN_ENV, write_settings
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +36,10 @@ RATE_LIMIT = "100000/3600"
 BENCH = "plan"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Server:
     """A running ``scsync emulator serve`` (a subprocess this bench started)."""
 
-    proc: subprocess.Popen[str]
     base_url: str
     token: str
 
@@ -48,51 +47,10 @@ class Server:
 @contextmanager
 def emulator(db: Path, fixture: Path) -> Iterator[Server]:
     """Serve the emulator on a loopback port, seeded from ``fixture``; stopped on exit."""
-    for stale in db.parent.glob(db.name + "*"):
-        stale.unlink()
-    cmd = serve_command(db, fixture)
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        found: dict[str, str] = {}
-        while len(found) < 2:
-            line = proc.stdout.readline() if proc.stdout else ""
-            if not line:
-                raise RuntimeError(f"the emulator exited ({proc.poll()}) before printing its URL")
-            key, sep, value = line.partition(":")
-            if sep and key.strip() in ("base_url", "token"):
-                found[key.strip()] = value.strip()
-        yield Server(proc, found["base_url"], found["token"])
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-# Used only while the CLI lacks ``emulator serve``: the same server, started from Python.
-_SERVE = """
-import sys
-from scsync.emulator.emulator import open_emulator
-from scsync.emulator.server import base_url, make
-emu = open_emulator(sys.argv[1], fixture=sys.argv[2], rate_limit=(100000, 3600))
-server = make(emu)
-print("base_url:", base_url(server), flush=True)
-print("token:", emu.first_token(), flush=True)
-server.serve_forever()
-"""
-
-
-def serve_command(db: Path, fixture: Path) -> list[str]:
-    """``scsync emulator serve`` on port 0, or its Python equivalent while the CLI lacks it."""
-    probe = subprocess.run([str(SCSYNC), "emulator", "serve", "--help"], capture_output=True,
-                           check=False)
-    if probe.returncode == 0:
-        return [str(SCSYNC), "emulator", "serve", "--db", str(db), "--fixture", str(fixture),
-                "--port", "0", "--rate-limit", RATE_LIMIT]
-    log.warning("scsync emulator serve is not available yet: serving from Python")
-    return [sys.executable, "-c", _SERVE, str(db), str(fixture)]
+    cmd = [str(SCSYNC), "emulator", "serve", "--db", str(db), "--fixture", str(fixture),
+           "--port", "0", "--rate-limit", RATE_LIMIT]
+    with serve_emulator(cmd, db) as (base_url, token):
+        yield Server(base_url, token)
 
 
 def emulator_reads(base_url: str, *, clear: bool = False) -> int:

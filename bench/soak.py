@@ -34,7 +34,7 @@ if __package__ in (None, ""):  # run as ``python bench/soak.py``
 
 import httpx
 
-from bench import ROOT
+from bench import ROOT, serve_emulator
 from bench.soak_checks import duplicates, faults, settings_lost
 from bench.soak_edits import Desired, example_desired, random_edits, write_config
 
@@ -163,29 +163,8 @@ def serve_command(db: Path, options: SoakOptions) -> list[str]:
 @contextmanager
 def emulator(db: Path, options: SoakOptions) -> Iterator[Server]:
     """``scsync emulator serve`` on a fresh ``db`` with the options' faults; stopped on exit."""
-    for old in db.parent.glob(db.name + "*"):
-        old.unlink()
-    proc = subprocess.Popen(serve_command(db, options), stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
-    try:
-        found: dict[str, str] = {}
-        while len(found) < 2:
-            line = proc.stdout.readline() if proc.stdout else ""
-            if not line:
-                raise RuntimeError(f"the emulator exited ({proc.poll()}) before its URL")
-            key, sep, value = line.partition(":")
-            if sep and key.strip() in ("base_url", "token"):
-                found[key.strip()] = value.strip()
-        yield Server(found["base_url"], found["token"], options.rate_limit[1])
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+    with serve_emulator(serve_command(db, options), db) as (base_url, token):
+        yield Server(base_url, token, options.rate_limit[1])
 
 
 # --- one cycle ---

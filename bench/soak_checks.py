@@ -98,7 +98,7 @@ def _setting(key: str, value: Any, settings: Data, flows: Mapping[str, int]) -> 
 
 
 def _live(key: str, settings: Data) -> Any:
-    value = settings.get(key)
+    value: Any = settings.get(key)
     if value in EMPTY:
         return None
     if key in CASELESS:

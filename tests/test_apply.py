@@ -270,6 +270,26 @@ def test_stop_event_finishes_the_call_in_flight_and_attempts_nothing_more() -> N
     assert ledger.rerun_hint() == "Re-run `scsync apply` to finish: 1 change remains."
 
 
+def test_a_lost_create_still_unresolved_when_stopped_fails_with_advice() -> None:
+    stop = threading.Event()
+
+    def stop_during(fake: FakeProvider, c: Call) -> None:
+        stop.set()  # Ctrl-C before the lost create was re-read
+        return None
+
+    fake = FakeProvider({"profile_group.UK": [lost(created=False)],
+                         "profile.twitter/ClaraLines": [stop_during]})
+    ledger = run(make_plan(UK, EMEA, TW), fake, stop=stop)
+    assert fake.rereads == []
+    assert statuses(ledger) == [("profile_group.UK", "failed"),
+                                ("profile_group.EMEA", "not_attempted"),
+                                ("profile.twitter/ClaraLines", "done")]
+    assert ledger.steps[0].message == (
+        "the platform failed POST /1001/settings/profile_group/UK: HTTP 500; "
+        "run `scsync plan` to see whether it was created")
+    assert ledger.stopped == INTERRUPTED
+
+
 def test_keyboard_interrupt_inside_a_call_is_reported_not_raised() -> None:
     def interrupt(fake: FakeProvider, c: Call) -> None:
         raise KeyboardInterrupt

@@ -91,6 +91,15 @@ def test_topic_create_read_update_delete(api: Api) -> None:
                                                         "no topic 2 in this account")
 
 
+@pytest.mark.parametrize(("path", "message"), [
+    ("/1001/settings/topic/99", "no topic 99 in this account"),
+    ("/1001/settings/profilegroup/99", "no profile group 99 in this account"),
+    ("/1001/settings/user/99", "no user 99 in this account"),
+])
+def test_an_unknown_id_is_not_found(api: Api, path: str, message: str) -> None:
+    assert error(api.get(path)) == (404, "not_found", message)
+
+
 @pytest.mark.parametrize(("mode", "expected"), [
     ("add", ["twitter/Clara", "facebook/rival"]),
     ("overwrite", ["facebook/rival"]),
@@ -281,6 +290,24 @@ def test_history_records_every_write_newest_first_with_filters(api: Api) -> None
     assert recent["count"] == 1
     assert api.ok(api.get("/1001/settings/history", date_to=str(int(START))))["count"] == 2
     assert error(api.get("/1001/settings/history", types="flow"))[1] == "invalid_parameter"
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"types": "flow"},
+     "unknown history type 'flow' (expected: topic, profile, profilegroup, user)"),
+    ({"date_from": "last week"}, "date_from must be an ISO-8601 date or unix seconds"),
+    ({"date_to": "soon"}, "date_to must be an ISO-8601 date or unix seconds"),
+    ({"topic_ids": "1,two"}, "topic_ids must be a comma-separated list of ids"),
+    ({"user_id": "me"}, "user_id must be a comma-separated list of ids"),
+])
+def test_history_refuses_bad_filters(api: Api, params: dict[str, str], message: str) -> None:
+    assert error(api.get("/1001/settings/history", **params)) == (
+        400, "invalid_parameter", message)
+
+
+def test_an_unknown_control_is_not_found(api: Api) -> None:
+    response = api.client.get("/_emulator/nothing")
+    assert error(response) == (404, "not_found", "no control GET /_emulator/nothing")
 
 
 def test_controls_call_log_state_and_loopback_only(api: Api, emu: Emulator) -> None:

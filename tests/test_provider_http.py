@@ -80,6 +80,16 @@ def test_a_plain_list_response_is_one_page() -> None:
     assert client.get_all("/1001/settings/flows") == [{"id": 1}, {"id": 2}]
 
 
+def test_a_paging_loop_is_an_error_not_an_endless_read() -> None:
+    again = f"{BASE}/1001/settings/topics?page_token=abc&limit=200"
+    rec = Recorder([ok(page([1], again)), ok(page([2], again))])
+    client = make_client(rec)
+    with pytest.raises(ProviderError) as caught:
+        client.get_all("/1001/settings/topics")
+    assert str(caught.value) == "the platform's paging of /1001/settings/topics loops"
+    assert len(rec.requests) == 2
+
+
 def test_next_url_to_another_origin_is_refused() -> None:
     rec = Recorder([ok(page([1], "https://evil.example/steal?page_token=x"))])
     client = make_client(rec)

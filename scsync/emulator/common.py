@@ -1,11 +1,12 @@
-"""Small helpers shared by the object modules: network names, page keys, shape checks."""
+"""Small helpers shared by the object modules: network names, page keys, shape checks, lookups."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from scsync.emulator.errors import invalid
+from scsync.emulator.errors import invalid, not_found
+from scsync.emulator.store import Tx
 
 NETWORKS = ("twitter", "facebook", "instagram", "whatsapp", "web")
 CASELESS = frozenset({"twitter", "facebook", "instagram"})
@@ -45,3 +46,11 @@ def check_int(value: Any, what: str) -> int:
             return int(value)
         raise invalid(f"{what} must be an integer")
     return value
+
+
+def existing(tx: Tx, table: str, ident: int, what: str) -> dict[str, Any]:
+    """Row ``ident`` of ``table``; else not found: ``no WHAT IDENT in this account``."""
+    row = tx.get(table, ident)
+    if row is None:
+        raise not_found(f"no {what} {ident} in this account")
+    return row

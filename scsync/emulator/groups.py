@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from scsync.emulator import history, profiles
-from scsync.emulator.common import check_int, check_name, check_object
-from scsync.emulator.errors import ApiError, invalid, not_found
+from scsync.emulator.common import check_int, check_name, check_object, existing
+from scsync.emulator.errors import ApiError, invalid
 from scsync.emulator.store import Tx
 
 FIELDS = ("name", "color", "profiles", "groups")
@@ -26,10 +26,7 @@ def require_feature(tx: Tx) -> None:
 
 
 def get(tx: Tx, group_id: int) -> dict[str, Any]:
-    group = tx.get("profilegroups", group_id)
-    if group is None:
-        raise not_found(f"no profile group {group_id} in this account")
-    return group
+    return existing(tx, "profilegroups", group_id, "profile group")
 
 
 def create(tx: Tx, body: Any) -> dict[str, Any]:

@@ -7,8 +7,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from scsync.emulator import history, profiles
-from scsync.emulator.common import NETWORKS, api_type, check_int, check_name, check_object, page_key
-from scsync.emulator.errors import ApiError, invalid, not_found
+from scsync.emulator.common import (
+    NETWORKS,
+    api_type,
+    check_int,
+    check_name,
+    check_object,
+    existing,
+    page_key,
+)
+from scsync.emulator.errors import ApiError, invalid
 from scsync.emulator.store import Tx
 
 TOPIC_FIELDS = ("name", "searchkeywords", "project_id", "services")
@@ -20,10 +28,7 @@ AUTHORIZED_ONLY = frozenset({"whatsapp", "web"})
 
 
 def get(tx: Tx, topic_id: int) -> dict[str, Any]:
-    topic = tx.get("topics", topic_id)
-    if topic is None:
-        raise not_found(f"no topic {topic_id} in this account")
-    return topic
+    return existing(tx, "topics", topic_id, "topic")
 
 
 def create(tx: Tx, body: Any) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scsync.emulator import history
-from scsync.emulator.common import check_int, check_object
-from scsync.emulator.errors import ApiError, invalid, not_found
+from scsync.emulator.common import check_int, check_object, existing
+from scsync.emulator.errors import ApiError, invalid
 from scsync.emulator.store import Tx
 
 ROLES = {"admin": 1, "agent": 2}
@@ -19,10 +19,7 @@ FIELDS = ("account_role", "business_hours_schedule_id", "social_links")
 
 
 def get(tx: Tx, user_id: int) -> dict[str, Any]:
-    user = tx.get("users", user_id)
-    if user is None:
-        raise not_found(f"no user {user_id} in this account")
-    return user
+    return existing(tx, "users", user_id, "user")
 
 
 def output(user: Mapping[str, Any]) -> dict[str, Any]:

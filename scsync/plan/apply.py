@@ -200,7 +200,8 @@ class _Apply:
             try:
                 live = self.reread(Kind(kind))
             except ScsyncError as exc:
-                self.halt = str(exc) if isinstance(exc, RateLimitError) else self.halt
+                if isinstance(exc, RateLimitError):
+                    self.halt = str(exc)
                 for step in steps:
                     self._end(step, "failed", f"{step.message}; re-reading {kind}s to check it "
                                               f"failed too ({exc}): run `scsync plan` to see")

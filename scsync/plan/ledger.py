@@ -85,15 +85,19 @@ class Ledger:
         noun = "change remains" if left == 1 else "changes remain"
         return f"Re-run `scsync apply` to finish: {left} {noun}."
 
-    def render(self) -> str:
-        """The ledger as a plain-text table, then the summary line, the stop reason and the hint."""
-        lines = _table(self.steps) if self.steps else []
-        lines.append(self.summary_line())
+    def closing_lines(self) -> list[str]:
+        """The summary line, then the stop reason and the re-run hint when there are any."""
+        lines = [self.summary_line()]
         if self.stopped:
             lines.append(f"Stopped: {self.stopped}")
         if hint := self.rerun_hint():
             lines.append(hint)
-        return "\n".join(lines) + "\n"
+        return lines
+
+    def render(self) -> str:
+        """The ledger as a plain-text table, then the summary line, the stop reason and the hint."""
+        lines = _table(self.steps) if self.steps else []
+        return "\n".join([*lines, *self.closing_lines()]) + "\n"
 
 
 def _final(status: str) -> str:

@@ -49,15 +49,7 @@ def _active(plan: Plan) -> Iterator[Change]:
 def remaining_changes(plan: Plan, live: LiveState) -> Remaining:
     """Split the plan's (unblocked) changes: a change whose live object already equals its
     ``after`` (a delete whose object is gone) is done; every other change is still to do."""
-    index = LiveIndex(live)
-    result = Remaining()
-    for change in _active(plan):
-        found = index.find(change)
-        if matches_after(change, found):
-            result.done[change.address] = found.id if found is not None else None
-        else:
-            result.todo.append(change)
-    return result
+    return _survey(plan, live)[0]
 
 
 def _reason(change: Change, found: Resource | None) -> str:
@@ -71,13 +63,23 @@ def _reason(change: Change, found: Resource | None) -> str:
 def stale_objects(plan: Plan, live: LiveState) -> list[tuple[str, str]]:
     """(address, reason) of each change that is neither done nor still planned against the
     live object it was planned against."""
+    return _survey(plan, live)[1]
+
+
+def _survey(plan: Plan, live: LiveState) -> tuple[Remaining, list[tuple[str, str]]]:
+    """One pass over the plan's unblocked changes: what is done and still to do, and which of
+    those still to do are stale (address, reason)."""
     index = LiveIndex(live)
-    stale: list[tuple[str, str]] = []
+    result, stale = Remaining(), []
     for change in _active(plan):
         found = index.find(change)
-        if not matches_after(change, found) and not still_matches(change, found):
+        if matches_after(change, found):
+            result.done[change.address] = found.id if found is not None else None
+            continue
+        result.todo.append(change)
+        if not still_matches(change, found):
             stale.append((change.address, _reason(change, found)))
-    return stale
+    return result, stale
 
 
 def check_stale(plan: Plan, *, config_digest: str, live: LiveState) -> list[str]:
@@ -100,8 +102,8 @@ def stale_error(reasons: list[str], addresses: list[str] | None = None) -> Stale
 
 def prepare_saved_plan(plan: Plan, *, config_digest: str, live: LiveState) -> Remaining:
     """What is left of a saved plan, or ``StalePlanError`` naming every stale object."""
-    stale = stale_objects(plan, live)
+    remaining, stale = _survey(plan, live)
     reasons = _digest_reasons(plan, config_digest) + [reason for _, reason in stale]
     if reasons:
         raise stale_error(reasons, [address for address, _ in stale])
-    return remaining_changes(plan, live)
+    return remaining

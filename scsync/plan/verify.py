@@ -68,9 +68,4 @@ def conclude(ledger: Ledger, desired: Mapping[ResourceKey, Resource], provider: 
 
 def failure_error(ledger: Ledger) -> ApplyError:
     """The error for an apply with failed or unfinished steps (the ledger says which)."""
-    parts = [ledger.summary_line()]
-    if ledger.stopped:
-        parts.append(f"Stopped: {ledger.stopped}")
-    if hint := ledger.rerun_hint():
-        parts.append(hint)
-    return ApplyError(" ".join(parts), ledger)
+    return ApplyError(" ".join(ledger.closing_lines()), ledger)

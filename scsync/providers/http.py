@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -28,13 +25,13 @@ from scsync.providers import apierrors, ratelimit
 from scsync.providers.auth import Credentials, refresh_access_token
 from scsync.providers.base import RateBudget
 from scsync.providers.origin import Origin, check_base_url
+from scsync.providers.prefetch import Prefetch
 
 logger = logging.getLogger(__name__)
 
 WaitCallback = Callable[[float, str], None]
 NoticeCallback = Callable[[str], None]
 PAGE_LIMIT = 200
-READ_WORKERS = 4  # paged lists fetched at once by ``ApiClient.prefetch``
 USER_AGENT = "scsync/0.1"
 REFRESH_NOTICE = "access token expired; refreshed it with the configured refresh token"
 
@@ -283,12 +280,11 @@ class ApiClient:
     def _rate_limited(self, at: _Attempt, info: ResponseInfo) -> Exception:
         now = self._clock()
         seconds = ratelimit.seconds_until_reset(self.rate, now)
+        reset_at = now + seconds - ratelimit.RESET_MARGIN_S
         at.rate_waits += 1
         if seconds > self.options.max_wait_s or at.rate_waits > self.options.retry.max_rate_waits:
-            reset_at = now + seconds - ratelimit.RESET_MARGIN_S
             message = ratelimit.exhausted_message(self.rate, reset_at, now)
             return RateLimitError(message, reset_at=reset_at, response=info)
-        reset_at = now + seconds - ratelimit.RESET_MARGIN_S
         return _Retry(seconds, ratelimit.waiting_reason(self.rate, reset_at, now),
                       until=now + seconds)
 
@@ -355,67 +351,3 @@ class ApiClient:
             if self._on_wait:
                 self._on_wait(seconds, reason)
         self._sleep(seconds)
-
-
-class Prefetch:
-    """Paged lists fetched in a small thread pool, each list's pages handed over in order as they
-    arrive, so the platform serves one page while the caller parses another.
-
-    The requests, their count and their retries are those of ``ApiClient.pages``; a list's error
-    is raised when the caller reaches that list. Leaving the ``with`` block stops the lists not
-    finished yet (after their current page) and waits for the threads. With an in-process
-    platform (which shares this process's interpreter, so nothing would overlap) the lists are
-    fetched on the caller's thread, one after the other, as the caller reaches them.
-    """
-
-    _DONE = object()
-
-    def __init__(self, client: ApiClient, paths: Sequence[str]) -> None:
-        self._client = client
-        self._queues: dict[str, queue.SimpleQueue[Any]] = {p: queue.SimpleQueue() for p in paths}
-        self._stop = threading.Event()
-        self._pool: ThreadPoolExecutor | None = None
-        if client.options.in_process or not paths:
-            return
-        self._pool = ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(paths)),
-                                        thread_name_prefix="scsync-read")
-        for path in paths:
-            self._pool.submit(self._fetch, path)
-
-    def _fetch(self, path: str) -> None:
-        out = self._queues[path]
-        try:
-            for page in self._client.pages(path):
-                out.put(page)
-                if self._stop.is_set():
-                    break
-            out.put(self._DONE)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-            out.put(exc)
-
-    def pages(self, path: str) -> Iterator[list[Any]]:
-        """The pages of ``path`` in order; raises the error that ended its fetch."""
-        if self._pool is None:
-            yield from self._client.pages(path)
-            return
-        source = self._queues[path]
-        while (item := source.get()) is not self._DONE:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-    def items(self, path: str) -> list[Any]:
-        """Every item of ``path``."""
-        return [item for page in self.pages(path) for item in page]
-
-    def close(self) -> None:
-        self._stop.set()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def __enter__(self) -> Prefetch:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
