@@ -184,7 +184,8 @@ def each_account(dirs: Sequence[Path], work: Callable[[Path], Any]) -> tuple[lis
               help="Also write the JSON plan file here.")
 @click.option("--format", "fmt", type=FORMAT_CHOICE, default="text", show_default=True)
 @click.option("--target", "targets", multiple=True, metavar="ADDR",
-              help="Plan only these addresses (globs allowed; repeatable).")
+              help="Plan only these addresses (globs allowed; repeatable); "
+                   "stream.TOPIC/NET/HANDLE plans its topic.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
 @click.option("--force", is_flag=True, help="Lift the update/delete thresholds (never protect:).")
 @click.option("--live-snapshot", type=click.Path(path_type=Path, dir_okay=False, exists=True),

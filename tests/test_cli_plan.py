@@ -127,6 +127,11 @@ def test_target_limits_the_changes(account: Account) -> None:
     deps = account.cli("plan", "-C", str(account.root), "--target", "profile_group.EMEA")
     assert sorted(headers(deps.stdout)) == ["profile_group.EMEA", "profile_group.Germany",
                                             "profile_group.UK"]
+    # a stream is written with its topic: targeting it plans the topic's one change
+    stream = account.cli("plan", "-C", str(account.root), "--target",
+                         "stream.ClaraLines Care/instagram/claralines")
+    assert stream.exit_code == 0
+    assert headers(stream.stdout) == ["topic.ClaraLines Care"]
 
 
 def test_no_ansi_without_a_terminal_or_with_no_color(account: Account) -> None:

@@ -21,7 +21,7 @@ from scsync.plan.model import AccountRef, Change, Plan, RateInfo, Summary
 from scsync.plan.options import PlanOptions
 from scsync.plan.safety import gate, split_ownership
 from scsync.providers.base import Call, LiveState, Provider
-from scsync.resources import Kind, Resource, ResourceKey
+from scsync.resources import Kind, Resource, ResourceKey, parse_stream_address
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +68,12 @@ def build_plan(desired: Mapping[ResourceKey, Resource], live: LiveState, provide
 
 def select_targets(drafts: list[Draft], targets: list[str],
                    desired: Mapping[ResourceKey, Resource]) -> list[Draft]:
-    """The drafts matching ``targets`` plus the group creates they need (all when no targets)."""
+    """The drafts matching ``targets`` plus the group creates they need (all when no targets).
+    A ``stream.TOPIC/NETWORK/HANDLE`` target selects its topic: streams are written with it."""
     if not targets:
         return drafts
-    chosen = {d.address for d in drafts if any(fnmatchcase(d.address, t) for t in targets)}
+    patterns = [stream_topic_pattern(t) for t in targets]
+    chosen = {d.address for d in drafts if any(fnmatchcase(d.address, p) for p in patterns)}
     creates = {d.name: d for d in drafts
                if d.action == "create" and d.kind is Kind.PROFILE_GROUP}
     pending = [d for d in drafts if d.address in chosen]
@@ -83,6 +85,14 @@ def select_targets(drafts: list[Draft], targets: list[str],
                 chosen.add(needed.address)
                 pending.append(needed)
     return [d for d in drafts if d.address in chosen]
+
+
+def stream_topic_pattern(target: str) -> str:
+    """``stream.Care/facebook/x`` -> ``topic.Care``; any other target as it is."""
+    if not target.startswith("stream."):
+        return target
+    topic, _ = parse_stream_address(target)
+    return f"topic.{topic}"
 
 
 def with_renamed(live: LiveState, matched: Mapping[ResourceKey, Resource]) -> LiveState:
