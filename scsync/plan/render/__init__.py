@@ -94,7 +94,9 @@ def environment(package: str, *, html: bool) -> jinja2.Environment:
     """The jinja2 environment of the templates in ``package``'s ``templates`` folder, with the
     plan filters (autoescaped for HTML); the drift report's templates use it too."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader(package, "templates"),
+        # the plan's templates come second: the shared report.css lives there
+        loader=jinja2.ChoiceLoader([jinja2.PackageLoader(package, "templates"),
+                                    jinja2.PackageLoader("scsync.plan.render", "templates")]),
         autoescape=html, undefined=jinja2.StrictUndefined, trim_blocks=True,
         lstrip_blocks=True, keep_trailing_newline=True,
     )
