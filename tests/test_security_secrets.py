@@ -32,7 +32,7 @@ from scsync.cli import main
 pytestmark = pytest.mark.http
 
 ROOT = Path(__file__).resolve().parent.parent
-SCSYNC = str(Path(sys.executable).parent / "scsync")
+SCSYNC = (sys.executable, "-m", "scsync")
 TOKEN = "tok-PLANTED-5ecret-77"
 REFRESH = "ref-PLANTED-5ecret-88"
 CLIENT_SECRET = "cs-PLANTED-5ecret-99"
@@ -83,7 +83,7 @@ def serve(tmp: Path, name: str, *extra: str) -> Server:
     """``scsync emulator serve`` on port 0; its output goes to files (no pipe can fill up)."""
     out, err = tmp / f"{name}.out", tmp / f"{name}.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        proc = subprocess.Popen([SCSYNC, "emulator", "serve", "--db", str(tmp / f"{name}.db"),
+        proc = subprocess.Popen([*SCSYNC, "emulator", "serve", "--db", str(tmp / f"{name}.db"),
                                  "--fixture", str(tmp / "fixture.yaml"), "--port", "0", *extra],
                                 stdout=stdout, stderr=stderr)
     deadline = time.monotonic() + 20
@@ -175,7 +175,7 @@ def run_in_process(args: Sequence[str], caplog: pytest.LogCaptureFixture,
 
 
 def run_subprocess(args: Sequence[str], env: dict[str, str] | None = None) -> tuple[int, str]:
-    proc = subprocess.run([SCSYNC, "--debug", *args], capture_output=True, timeout=120,
+    proc = subprocess.run([*SCSYNC, "--debug", *args], capture_output=True, timeout=120,
                           env={**os.environ, **ENV, **(env or {})})
     return proc.returncode, proc.stdout.decode("utf-8", "replace") + proc.stderr.decode(
         "utf-8", "replace")

@@ -193,7 +193,7 @@ def test_a_renamed_group_held_by_other_groups_keeps_its_id_in_their_calls(
     holder's update refer to the renamed group as if it were created in the same run, so apply
     failed with "the id of profile_group.Germany r 11 is unknown: it was not created" on every
     re-run and never converged."""
-    from test_apply_support import FIXTURE, example_config, in_process, plan_and_apply
+    from tests.test_apply_support import FIXTURE, example_config, in_process, plan_and_apply
 
     from scsync.config import load_config
     from scsync.emulator import open_emulator
@@ -230,7 +230,7 @@ def test_a_renamed_group_held_by_other_groups_keeps_its_id_in_their_calls(
 
 
 def _live_groups(db: Path) -> list[dict[str, Any]]:
-    from test_apply_support import controls
+    from tests.test_apply_support import controls
 
     from scsync.emulator import open_emulator
 
