@@ -121,9 +121,8 @@ def run_scsync(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_sample_plan_page_shows_the_summary_and_expands_an_object(page: Any) -> None:
-    from tests.plan_factories import sample_plan
-
     from scsync.plan.render import render
+    from tests.plan_factories import sample_plan
 
     plan = sample_plan()
     open_html(page, render(plan, "html"), "sample-plan")
