@@ -155,7 +155,9 @@ def session(config: Config, *, hooks: Hooks = Hooks(), live_snapshot: Path | Non
         if live_snapshot is None:
             provider = open_provider(config, hooks=hooks, env=env)
         else:
-            provider = _snapshot_provider(live_snapshot, Path(scratch))
+            from scsync.ops.snapshot import snapshot_provider
+
+            provider = snapshot_provider(live_snapshot, Path(scratch))
         try:
             yield provider
         except AuthError as exc:
@@ -171,20 +173,6 @@ def _name_token_source(error: AuthError, config: Config) -> AuthError:
     if not names or names[0] == "SCSYNC_TOKEN" or "SCSYNC_TOKEN" not in str(error):
         return error
     return type(error)(str(error).replace("SCSYNC_TOKEN", names[0]), error.response)
-
-
-def _snapshot_provider(path: Path, scratch: Path) -> Provider:
-    """An in-process emulator in ``scratch`` seeded from the snapshot at ``path``."""
-    from scsync.ops.snapshot import read_snapshot
-
-    read_snapshot(path)
-    settings = {"type": "emulator", "path": "snapshot.db", "fixture": str(path.resolve())}
-    try:
-        return build_provider(settings, base_dir=scratch)
-    except ScsyncError:
-        raise
-    except Exception as exc:  # the emulator's own errors: a bad snapshot file
-        raise ScsyncError(f"{path}: cannot use this snapshot: {exc}") from None
 
 
 def make_plan_for(config: Config, provider: Provider, *, force: bool = False,

@@ -14,10 +14,10 @@ from test_ops_fixture import EXAMPLE_CONFIG, fields_of, nested_groups, plan_of, 
 from scsync.errors import ScsyncError
 from scsync.ops.snapshot import (
     describe_age,
-    live_from_snapshot,
     read_snapshot,
     snapshot_age,
     snapshot_note,
+    snapshot_provider,
     write_snapshot,
 )
 from scsync.providers.factory import build_provider
@@ -61,8 +61,12 @@ def test_planning_offline_against_a_snapshot_gives_the_live_plan(tmp_path: Path)
         live = provider.read()
         write_snapshot(provider, tmp_path / "snap.yaml")
         online = plan_of(EXAMPLE_CONFIG, live, provider)
-        offline_live = live_from_snapshot(tmp_path / "snap.yaml")
-        offline = plan_of(EXAMPLE_CONFIG, offline_live, provider)
+        offline_provider = snapshot_provider(tmp_path / "snap.yaml", tmp_path / "scratch")
+        try:
+            offline_live = offline_provider.read()
+            offline = plan_of(EXAMPLE_CONFIG, offline_live, offline_provider)
+        finally:
+            offline_provider.close()
     assert fields_of(offline_live) == fields_of(live)
     assert offline == online
     assert "topic.ClaraLines Care" in offline
@@ -107,3 +111,12 @@ def test_a_file_that_is_not_a_snapshot_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ScsyncError) as caught:
         read_snapshot(bad)
     assert str(caught.value) == f"{bad}: not a snapshot (emulator_fixture: 1 is missing)"
+
+
+def test_a_snapshot_the_emulator_cannot_load_is_one_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "snap.yaml"
+    bad.write_text("emulator_fixture: 1\naccount: {id: 1001}\nprofiles: [{type: myspace}]\n")
+    with pytest.raises(ScsyncError) as caught:
+        snapshot_provider(bad, tmp_path / "scratch")
+    assert str(caught.value) == \
+        f"the emulator could not start: {bad}: account.name: must be a string"

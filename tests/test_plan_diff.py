@@ -191,16 +191,3 @@ def test_preconditions_ignore_cosmetic_differences_and_detect_changes() -> None:
     assert matches_after(change, done) and not matches_after(change, live)
     assert not matches_after(change, None)
 
-
-def test_list_changes_names_the_items_that_differ() -> None:
-    from scsync.plan.fielddiff import list_changes, text_diff
-
-    before = [{"label": "Refund?", "flow": "Refund"}, {"label": "Bags", "flow": "Baggage"}]
-    after = [{"label": "Refund?", "flow": "Booking"}, {"label": "Bags", "flow": "Baggage"},
-             {"label": "Rate", "flow": "CSAT"}]
-    assert list_changes("quick_replies", before, after) == [
-        'quick_replies[0].flow: "Refund" -> "Booking"',
-        'quick_replies[2] added: {"flow": "CSAT", "label": "Rate"}']
-    assert list_changes("quick_replies", before, before) == []
-    assert list_changes("websites", ["a"], ["b"]) == []
-    assert text_diff("same\nold", "same\nnew") == ["  same", "- old", "+ new"]

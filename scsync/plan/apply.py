@@ -255,7 +255,7 @@ def apply_plan(plan: Plan, provider: Provider, *, reread: Callable[[Kind], LiveS
     """Run the plan's calls and return the ledger (never raises for a failed step).
 
     ``reread(kind)`` re-reads one kind after a lost create response; ``done`` maps the addresses
-    of changes already done on the platform (``stale.remaining_changes``) to their live ids, so
+    of changes already done on the platform (``stale.prepare_saved_plan``) to their live ids, so
     their calls are not repeated and later calls can refer to them; ``budget`` is the rate-limit
     budget last seen, to warn when the calls exceed it. A plan that a safety gate refused is
     never applied (``SafetyError``).
