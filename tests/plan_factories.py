@@ -48,7 +48,7 @@ def make_resource(kind: Kind, name: str, *, live: bool = False, id: str | None =
                   line: int = 1, ignore_changes: Iterable[str] = (),
                   previous_names: Iterable[str] = (), **fields: Any) -> Resource:
     """A desired resource (with config locations) or, with ``live=True``, a live one (with id)."""
-    if kind in (Kind.TOPIC, Kind.PROFILE_GROUP):
+    if kind.keyed_by_name:
         fields = {"name": name, **fields}
     return Resource(kind, name, fields, id=(id or _default_id(kind, name)) if live else None,
                     ignore_changes=frozenset(ignore_changes),

@@ -19,7 +19,6 @@ from plan_factories import (
     plan_of,
 )
 
-from scsync.plan.diff import NAMED_KINDS
 from scsync.plan.model import Plan
 from scsync.resources import Kind, Resource, ResourceKey, parse_address, same_value
 
@@ -112,7 +111,7 @@ def apply_plan(plan: Plan, live: list[Resource]) -> list[Resource]:
         old = ResourceKey.of(kind, change.renamed_from or name)
         resource = by_key.pop(old, None) or Resource(kind, name, {}, id=f"new-{name}")
         for field in change.fields:
-            if field.path == "name" and kind in NAMED_KINDS:
+            if field.path == "name" and kind.keyed_by_name:
                 resource.name = field.after
             resource.fields[field.path] = field.after
         by_key[resource.key] = resource
@@ -126,7 +125,7 @@ def assert_converged(desired: dict[ResourceKey, Resource], live: list[Resource])
         for name, value in want.fields.items():
             assert same_value(key.kind, name, value, have.fields.get(name)), (key, name)
     # both deletable kinds are authoritative here: they hold nothing else
-    assert {k for k in found if k.kind in NAMED_KINDS} <= set(desired)
+    assert {k for k in found if k.kind.keyed_by_name} <= set(desired)
 
 
 @SETTINGS
