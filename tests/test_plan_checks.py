@@ -168,7 +168,8 @@ def test_group_cycle_through_config_and_live() -> None:
                make_group("B", line=10, profiles=[], groups=["Live"])]
     live = [*LIVE_PROFILES, make_group("Live", live=True, groups=["A"])]
     assert problems_of(desired, live) == [
-        "groups.yaml:4:11: profile_group.A groups: profile groups form a cycle: A > B > Live > A"]
+        "groups.yaml:4:13: profile_group.A groups[0]: a cycle: the group contains itself "
+        "(A > B > Live > A)"]
 
 
 def test_every_problem_is_reported_at_once_in_file_order() -> None:
