@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 from scsync import gctools
 from scsync.config import secrets
 from scsync.config.config import Config
-from scsync.errors import AuthError, ConfigError, Problem, SafetyError, ScsyncError
+from scsync.errors import AuthError, ConfigError, Problem, ScsyncError
 from scsync.plan.model import Plan
 from scsync.plan.options import PlanOptions, Safety
 from scsync.plan.planner import build_plan
+from scsync.plan.safety import refusal_error
 from scsync.providers.base import LiveState, Provider
 from scsync.providers.factory import build_provider
 from scsync.resources import Kind
@@ -201,15 +202,6 @@ def plan(root: Path, *, var_files: Sequence[Path] = (), force: bool = False,
         with session(config, hooks=hooks, live_snapshot=live_snapshot) as provider:
             return make_plan_for(config, provider, force=force, targets=targets,
                                  live_snapshot=live_snapshot, now=now)
-
-
-def refusal_error(plan: Plan) -> SafetyError | None:
-    """The safety error of a refused plan (exit 3), or None when nothing refuses it."""
-    if not plan.refused:
-        return None
-    reasons = [r.reason if not r.forceable else f"{r.reason} (use --force to apply anyway)"
-               for r in plan.refusals if not r.forceable or not plan.forced]
-    return SafetyError(reasons)
 
 
 @dataclass(slots=True)

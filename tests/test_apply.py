@@ -422,7 +422,8 @@ def test_a_refused_plan_is_never_applied_unless_forced() -> None:
     fake = FakeProvider()
     with pytest.raises(SafetyError) as caught:
         run(refused, fake)
-    assert str(caught.value) == "Too many deletes of topics: 4 of 11 (36%) is over 30%"
+    assert str(caught.value) == ("Too many deletes of topics: 4 of 11 (36%) is over 30% "
+                                 "(use --force to apply anyway)")
     assert fake.executed == []
     forced = refused.model_copy(update={"forced": True})
     assert run(forced, fake).ok

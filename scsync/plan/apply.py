@@ -21,7 +21,6 @@ from scsync.errors import (
     NotFoundError,
     ProviderError,
     RateLimitError,
-    SafetyError,
     ScsyncError,
 )
 from scsync.plan.apply_deps import call_refs, dependencies
@@ -29,6 +28,7 @@ from scsync.plan.apply_runner import Outcome, Runner, make_runner
 from scsync.plan.ledger import Ledger, Step
 from scsync.plan.model import Plan
 from scsync.plan.progress import ProgressEvent, budget_notice
+from scsync.plan.safety import refusal_error
 from scsync.providers.base import LiveState, Provider, RateBudget
 from scsync.resources import Kind, ResourceKey, parse_address
 
@@ -260,8 +260,8 @@ def apply_plan(plan: Plan, provider: Provider, *, reread: Callable[[Kind], LiveS
     budget last seen, to warn when the calls exceed it. A plan that a safety gate refused is
     never applied (``SafetyError``).
     """
-    if plan.refused:
-        raise SafetyError([r.reason for r in plan.refusals])
+    if (refused := refusal_error(plan)) is not None:
+        raise refused
     settings = ApplySettings(parallelism=max(1, parallelism), stop=stop, now=now)
     run = _Apply(plan, provider, reread, progress, done or {}, settings)
     ledger = run.run(budget)
