@@ -135,8 +135,10 @@ def test_stream_change_carries_complete_lists_without_expired() -> None:
         after=[{"profile": "twitter/ClaraLines", "authorized": True},
                {"profile": "facebook/competitorair", "authorized": False}])]
     assert plan.calls[0].form == {"updates": {"services": [
-        {"type": "twitter", "username": "ClaraLines", "authorized": True},
-        {"type": "facebook", "username": "competitorair", "authorized": False}]}}
+        {"type": "twitter", "username": "ClaraLines", "authorized": True,
+         "connectedprofile_id": 10},
+        {"type": "facebook", "username": "competitorair", "authorized": False}]},
+        "options": {"services_edit_mode": "overwrite"}}
 
 
 def test_create_topic_is_one_call_with_its_streams() -> None:
