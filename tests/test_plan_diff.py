@@ -70,6 +70,16 @@ def test_ignore_changes_skips_the_field() -> None:
     assert [f.path for f in change.fields] == ["color"]
 
 
+def test_ignore_changes_of_a_field_leaves_a_field_whose_name_it_begins_alone() -> None:
+    before = [{"label": "Refund?", "flow": "Refund"}]
+    after = [{"label": "Bags", "flow": "Baggage"}]
+    live = [make_profile(live=True, quick_replies=before, quick_replies_on_every_message=before)]
+    desired = make_profile(quick_replies=after, quick_replies_on_every_message=after,
+                           ignore_changes=["quick_replies"])
+    (change,) = plan_of([desired], live).changes
+    assert [f.path for f in change.fields] == ["quick_replies_on_every_message"]
+
+
 def test_ignore_changes_prefix_covers_flattened_links() -> None:
     live = [make_user(live=True, id="2", **{"social_links.linkedin": "https://l.in/old"})]
     desired = make_user(ignore_changes=["social_links"],
