@@ -29,6 +29,7 @@ from scsync.plan.planner import build_plan
 from scsync.plan.safety import refusal_error
 from scsync.providers.base import LiveState, Provider
 from scsync.providers.factory import build_provider
+from scsync.providers.settings import EmulatorSettings, PlatformSettings, ProviderSettings
 from scsync.resources import Kind
 
 if TYPE_CHECKING:  # the rest is imported where used: a plan needs neither apply nor the parser
@@ -106,17 +107,26 @@ class Hooks:
     max_wait_s: float = 900.0
 
 
-SECRET_FIELDS = ("token", "refresh_token", "client_id", "client_secret")
+def provider_settings(config: Config, env: Mapping[str, str]) -> ProviderSettings:
+    """The validated ``provider:`` block as the provider's typed settings, every ``${env:NAME}``
+    resolved (here only: config keeps the references)."""
+    block = config.settings.provider
+    if block.type == "emulator":
+        rate = block.rate_limit.split("/") if block.rate_limit else None  # CALLS/SECONDS
+        return EmulatorSettings(
+            path=block.path, fixture=block.fixture, user=block.user, account_id=block.account_id,
+            rate_limit=(int(rate[0]), int(rate[1])) if rate else None,
+            faults=block.faults.model_dump(exclude_none=True) if block.faults else None)
 
+    def secret(name: str, value: str | None) -> str | None:
+        return None if value is None else secrets.resolve(value, env, where=f"provider.{name}")
 
-def provider_settings(config: Config, env: Mapping[str, str]) -> dict[str, Any]:
-    """The ``provider:`` block as a plain dict with every ``${env:NAME}`` resolved."""
-    settings = config.settings.provider.model_dump(exclude_none=True)
-    for name in SECRET_FIELDS:
-        value = settings.get(name)
-        if isinstance(value, str):
-            settings[name] = secrets.resolve(value, env, where=f"provider.{name}")
-    return settings
+    return PlatformSettings(
+        account_id=block.account_id, token=secret("token", block.token) or "",
+        base_url=block.base_url, refresh_token=secret("refresh_token", block.refresh_token),
+        client_id=secret("client_id", block.client_id),
+        client_secret=secret("client_secret", block.client_secret), version=block.version,
+        timeout_s=block.timeout_s, verify_tls=block.verify_tls)
 
 
 def open_provider(config: Config, *, hooks: Hooks = Hooks(),

@@ -21,6 +21,7 @@ from scsync.ops.snapshot import (
     write_snapshot,
 )
 from scsync.providers.factory import build_provider
+from scsync.providers.settings import PlatformSettings
 
 
 def test_snapshot_holds_the_account_in_fixture_form_without_tokens(tmp_path: Path) -> None:
@@ -81,8 +82,8 @@ def test_a_snapshot_served_as_a_fixture_is_a_copy_of_the_account(tmp_path: Path)
     process, url, token = start_process(tmp_path / "copy.db", "--fixture",
                                         str(tmp_path / "snap.yaml"))
     try:
-        copy = build_provider({"type": "socialconnect", "base_url": url, "account_id": 1001,
-                               "token": token}, base_dir=tmp_path)
+        copy = build_provider(PlatformSettings(account_id=1001, token=token, base_url=url),
+                              base_dir=tmp_path)
         try:
             served = copy.read()
         finally:

@@ -190,7 +190,8 @@ def snapshot_provider(path: Path, scratch: Path) -> Provider:
     """A throw-away in-process emulator in ``scratch`` seeded from the snapshot at ``path``: an
     offline plan reads it with the very same provider and parsing code as the platform."""
     from scsync.providers.factory import build_provider
+    from scsync.providers.settings import EmulatorSettings
 
     read_snapshot(path)
-    settings = {"type": "emulator", "path": "snapshot.db", "fixture": str(path.resolve())}
+    settings = EmulatorSettings(path="snapshot.db", fixture=str(path.resolve()))
     return build_provider(settings, base_dir=scratch)  # a bad fixture: one ProviderError
