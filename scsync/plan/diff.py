@@ -87,7 +87,7 @@ def field_changes(desired: Resource, live: Resource,
     same plan keep its members without a write: the member's id does not change."""
     kind, live_fields, changes = desired.kind, live.fields, []
     for name, want in desired.fields.items():
-        if kind.keyed_by_name and name == "name":
+        if name == "name" and kind.keyed_by_name:
             continue
         have = live_fields.get(name)
         if renamed_groups and kind is Kind.PROFILE_GROUP and name == "groups" and have:
