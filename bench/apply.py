@@ -92,12 +92,14 @@ def measured_apply(config_dir: Path, server: Server, account_id: int) -> Outcome
     from scsync.plan.planner import make_plan
     from scsync.plan.verify import unconverged
     from scsync.providers.factory import build_provider
+    from scsync.providers.settings import PlatformSettings
 
     config = load_config(config_dir)
     waits: list[float] = []
-    provider = build_provider({"type": "socialconnect", "base_url": server.base_url,
-                               "account_id": account_id, "token": server.token},
-                              base_dir=config_dir, on_wait=lambda s, r: waits.append(s))
+    settings = PlatformSettings(account_id=account_id, token=server.token,
+                                base_url=server.base_url)
+    provider = build_provider(settings, base_dir=config_dir,
+                              on_wait=lambda s, r: waits.append(s))
     owned = config.settings.ownership
     options = PlanOptions(ownership={"topics": owned.topics,
                                      "profile_groups": owned.profile_groups},

@@ -105,7 +105,7 @@ def _phases_main(config_dir: Path) -> None:
     from datetime import UTC, datetime
 
     from scsync.config import load_config
-    from scsync.config.secrets import resolve
+    from scsync.engine import provider_settings
     from scsync.plan.options import PlanOptions
     from scsync.plan.planner import make_plan
     from scsync.providers.factory import build_provider
@@ -114,9 +114,7 @@ def _phases_main(config_dir: Path) -> None:
     marks = [time.perf_counter()]
     config = load_config(config_dir)
     marks.append(time.perf_counter())
-    settings = config.settings.provider.model_dump()
-    settings["token"] = resolve(settings["token"], os.environ)
-    provider = build_provider(settings, base_dir=config_dir)
+    provider = build_provider(provider_settings(config, os.environ), base_dir=config_dir)
     live = provider.read()
     marks.append(time.perf_counter())
     options = PlanOptions(ownership=config.settings.ownership.model_dump(),

@@ -22,12 +22,14 @@ from typing import TYPE_CHECKING, Any
 from scsync import gctools
 from scsync.config import secrets
 from scsync.config.config import Config
-from scsync.errors import AuthError, ConfigError, Problem, SafetyError, ScsyncError
+from scsync.errors import AuthError, ConfigError, Problem, ScsyncError
 from scsync.plan.model import Plan
 from scsync.plan.options import PlanOptions, Safety
 from scsync.plan.planner import build_plan
+from scsync.plan.safety import refusal_error
 from scsync.providers.base import LiveState, Provider
 from scsync.providers.factory import build_provider
+from scsync.providers.settings import EmulatorSettings, PlatformSettings, ProviderSettings
 from scsync.resources import Kind
 
 if TYPE_CHECKING:  # the rest is imported where used: a plan needs neither apply nor the parser
@@ -105,17 +107,26 @@ class Hooks:
     max_wait_s: float = 900.0
 
 
-SECRET_FIELDS = ("token", "refresh_token", "client_id", "client_secret")
+def provider_settings(config: Config, env: Mapping[str, str]) -> ProviderSettings:
+    """The validated ``provider:`` block as the provider's typed settings, every ``${env:NAME}``
+    resolved (here only: config keeps the references)."""
+    block = config.settings.provider
+    if block.type == "emulator":
+        rate = block.rate_limit.split("/") if block.rate_limit else None  # CALLS/SECONDS
+        return EmulatorSettings(
+            path=block.path, fixture=block.fixture, user=block.user, account_id=block.account_id,
+            rate_limit=(int(rate[0]), int(rate[1])) if rate else None,
+            faults=block.faults.model_dump(exclude_none=True) if block.faults else None)
 
+    def secret(name: str, value: str | None) -> str | None:
+        return None if value is None else secrets.resolve(value, env, where=f"provider.{name}")
 
-def provider_settings(config: Config, env: Mapping[str, str]) -> dict[str, Any]:
-    """The ``provider:`` block as a plain dict with every ``${env:NAME}`` resolved."""
-    settings = config.settings.provider.model_dump(exclude_none=True)
-    for name in SECRET_FIELDS:
-        value = settings.get(name)
-        if isinstance(value, str):
-            settings[name] = secrets.resolve(value, env, where=f"provider.{name}")
-    return settings
+    return PlatformSettings(
+        account_id=block.account_id, token=secret("token", block.token) or "",
+        base_url=block.base_url, refresh_token=secret("refresh_token", block.refresh_token),
+        client_id=secret("client_id", block.client_id),
+        client_secret=secret("client_secret", block.client_secret), version=block.version,
+        timeout_s=block.timeout_s, verify_tls=block.verify_tls)
 
 
 def open_provider(config: Config, *, hooks: Hooks = Hooks(),
@@ -155,7 +166,9 @@ def session(config: Config, *, hooks: Hooks = Hooks(), live_snapshot: Path | Non
         if live_snapshot is None:
             provider = open_provider(config, hooks=hooks, env=env)
         else:
-            provider = _snapshot_provider(live_snapshot, Path(scratch))
+            from scsync.ops.snapshot import snapshot_provider
+
+            provider = snapshot_provider(live_snapshot, Path(scratch))
         try:
             yield provider
         except AuthError as exc:
@@ -171,20 +184,6 @@ def _name_token_source(error: AuthError, config: Config) -> AuthError:
     if not names or names[0] == "SCSYNC_TOKEN" or "SCSYNC_TOKEN" not in str(error):
         return error
     return type(error)(str(error).replace("SCSYNC_TOKEN", names[0]), error.response)
-
-
-def _snapshot_provider(path: Path, scratch: Path) -> Provider:
-    """An in-process emulator in ``scratch`` seeded from the snapshot at ``path``."""
-    from scsync.ops.snapshot import read_snapshot
-
-    read_snapshot(path)
-    settings = {"type": "emulator", "path": "snapshot.db", "fixture": str(path.resolve())}
-    try:
-        return build_provider(settings, base_dir=scratch)
-    except ScsyncError:
-        raise
-    except Exception as exc:  # the emulator's own errors: a bad snapshot file
-        raise ScsyncError(f"{path}: cannot use this snapshot: {exc}") from None
 
 
 def make_plan_for(config: Config, provider: Provider, *, force: bool = False,
@@ -213,15 +212,6 @@ def plan(root: Path, *, var_files: Sequence[Path] = (), force: bool = False,
         with session(config, hooks=hooks, live_snapshot=live_snapshot) as provider:
             return make_plan_for(config, provider, force=force, targets=targets,
                                  live_snapshot=live_snapshot, now=now)
-
-
-def refusal_error(plan: Plan) -> SafetyError | None:
-    """The safety error of a refused plan (exit 3), or None when nothing refuses it."""
-    if not plan.refused:
-        return None
-    reasons = [r.reason if not r.forceable else f"{r.reason} (use --force to apply anyway)"
-               for r in plan.refusals if not r.forceable or not plan.forced]
-    return SafetyError(reasons)
 
 
 @dataclass(slots=True)

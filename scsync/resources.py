@@ -66,10 +66,16 @@ class Kind(StrEnum):
         """The kind in a message: ``profile group``, ``topic``."""
         return self.value.replace("_", " ")
 
+    @property
+    def keyed_by_name(self) -> bool:
+        """Topics and profile groups: matched by a ``name`` field of their own, which config may
+        change (a rename, through ``previous_names``); scsync creates and deletes them. Profiles
+        and users are matched by handle or e-mail and are never created or deleted."""
+        return self is Kind.TOPIC or self is Kind.PROFILE_GROUP
 
-# Kinds scsync may delete (and so may be declared authoritative).
-DELETABLE_KINDS = frozenset({Kind.TOPIC, Kind.PROFILE_GROUP})
-# Kinds scsync creates.
+
+# Kinds scsync may delete (and so may be declared authoritative), and kinds scsync creates.
+DELETABLE_KINDS = frozenset(kind for kind in Kind if kind.keyed_by_name)
 CREATABLE_KINDS = DELETABLE_KINDS
 # The most profile groups one account may hold (checked offline and at plan time).
 MAX_GROUPS = 20

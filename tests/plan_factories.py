@@ -1,5 +1,5 @@
-"""Factories for planner tests (``make_profile(**overrides)`` and friends), a fake provider with
-pure call builders, and ``sample_plan()``: a real plan (built through ``make_plan``) holding every
+"""Factories for planner tests (``make_profile(**overrides)`` and friends), a provider of the real
+(pure) call builders, and ``sample_plan()``: a real plan (built through ``make_plan``) holding every
 kind of change, gate and health item, for renderer tests."""
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from scsync.providers.base import (
     Page,
     RateBudget,
 )
-from scsync.resources import NETWORKS, Kind, Resource, ResourceKey, split_profile_name
+from scsync.providers.calls import CallBuilder
+from scsync.resources import Kind, Resource, ResourceKey, split_profile_name
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 ACCOUNT_ID = 1001
@@ -48,7 +49,7 @@ def make_resource(kind: Kind, name: str, *, live: bool = False, id: str | None =
                   line: int = 1, ignore_changes: Iterable[str] = (),
                   previous_names: Iterable[str] = (), **fields: Any) -> Resource:
     """A desired resource (with config locations) or, with ``live=True``, a live one (with id)."""
-    if kind in (Kind.TOPIC, Kind.PROFILE_GROUP):
+    if kind.keyed_by_name:
         fields = {"name": name, **fields}
     return Resource(kind, name, fields, id=(id or _default_id(kind, name)) if live else None,
                     ignore_changes=frozenset(ignore_changes),
@@ -122,66 +123,25 @@ def default_connected() -> list[ConnectedProfile]:
     ]
 
 
-class FakeProvider:
-    """Pure call builders in the shape of platform-api.md; no I/O (``read``/``execute`` unused)."""
+class BuilderProvider:
+    """The real call builders (``CallBuilder``: pure) behind the Provider protocol: planner tests
+    price and list the very calls ``apply`` would make. Reading and executing are not needed."""
 
-    type_name: ClassVar[str] = "fake"
+    type_name: ClassVar[str] = "socialconnect"
     secrets: tuple[str, ...] = ()
 
     def __init__(self, account_id: int = ACCOUNT_ID) -> None:
-        self.base = f"/{account_id}/settings"
+        self.calls = CallBuilder(account_id)
 
     def create_call(self, desired: Resource, live: LiveState) -> Call:
-        body = self._body(desired.kind, desired.fields, live)
-        if desired.kind is Kind.TOPIC:
-            return Call(method="POST", path=f"{self.base}/topics", form={"topic": body},
-                        address=desired.address, action="create")
-        return Call(method="POST", path=f"{self.base}/profilegroups",
-                    form={"profile_group": body}, address=desired.address, action="create")
+        return self.calls.create(desired, live)
 
     def update_call(self, live_resource: Resource, changed: Mapping[str, Any],
                     desired: Resource, live: LiveState) -> Call:
-        updates = self._body(desired.kind, changed, live)
-        if desired.kind is Kind.USER:
-            updates = {"social_links": {k.removeprefix("social_links."): v
-                                        for k, v in changed.items()}}
-        return Call(method="POST", path=self._item(live_resource), form={"updates": updates},
-                    address=desired.address, action="update")
+        return self.calls.update(live_resource, changed, desired, live)
 
     def delete_call(self, live_resource: Resource) -> Call:
-        return Call(method="DELETE", path=self._item(live_resource), address=live_resource.address,
-                    action="delete")
-
-    def _item(self, resource: Resource) -> str:
-        segment = {Kind.TOPIC: "topic", Kind.PROFILE_GROUP: "profilegroup",
-                   Kind.PROFILE: "profile", Kind.USER: "user"}[resource.kind]
-        return f"{self.base}/{segment}/{resource.id}"
-
-    def _body(self, kind: Kind, fields: Mapping[str, Any], live: LiveState) -> dict[str, Any]:
-        body = dict(fields)
-        if kind is Kind.TOPIC and "streams" in body:
-            body["services"] = [_service(s) for s in body.pop("streams") or []]
-        if kind is Kind.PROFILE_GROUP and "groups" in body:
-            body["groups"] = [{"id": _group_id(name, live)} for name in body["groups"] or []]
-        if kind is Kind.PROFILE_GROUP and "profiles" in body:
-            body["profiles"] = [_profile_ref(p) for p in body["profiles"] or []]
-        return body
-
-
-def _service(item: Mapping[str, Any]) -> dict[str, Any]:
-    network, handle = split_profile_name(item["profile"])
-    return {"type": network.api_type, "username": handle,
-            "authorized": bool(item.get("authorized", True))}
-
-
-def _profile_ref(name: str) -> dict[str, str]:
-    network, handle = split_profile_name(name)
-    return {"type": NETWORKS[network.prefix].api_type, "service_id": handle}
-
-
-def _group_id(name: str, live: LiveState) -> Any:
-    found = live.find(ResourceKey.of(Kind.PROFILE_GROUP, name))
-    return found.id if found else {"ref": f"profile_group.{name}"}
+        return self.calls.delete(live_resource)
 
 
 LONG_BIO_BEFORE = ("Official customer care of ClaraLines. We answer every day from 6am to "
@@ -265,11 +225,11 @@ def sample_options(**overrides: Any) -> PlanOptions:
 
 def sample_plan() -> Plan:
     """A plan with every kind of change, both gates and every health item (created 2026-11-22)."""
-    return make_plan(sample_desired(), sample_live(), FakeProvider(), sample_options(), now=NOW)
+    return make_plan(sample_desired(), sample_live(), BuilderProvider(), sample_options(), now=NOW)
 
 
 def plan_of(desired: Iterable[Resource], live: Iterable[Resource] | LiveState = (),
             **options: Any) -> Plan:
-    """``make_plan`` over lists of resources with the fake provider, at ``NOW``."""
+    """``make_plan`` over lists of resources with the real call builders, at ``NOW``."""
     state = live if isinstance(live, LiveState) else make_live(live)
-    return make_plan(keyed(desired), state, FakeProvider(), PlanOptions(**options), now=NOW)
+    return make_plan(keyed(desired), state, BuilderProvider(), PlanOptions(**options), now=NOW)

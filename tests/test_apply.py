@@ -315,7 +315,7 @@ def test_rate_limit_past_max_wait_stops_cleanly_and_reports_what_remains() -> No
     assert ledger.stopped == message
     assert ledger.summary_line() == "Apply failed: 1 done, 2 not attempted."
     assert ledger.render().splitlines()[-2:] == [
-        f"Stopped: {message}", "Re-run `scsync apply` to finish: 2 changes remain."]
+        f"Stopped: {message}.", "Re-run `scsync apply` to finish: 2 changes remain."]
 
 
 def test_already_done_steps_are_not_repeated_and_lend_their_ids() -> None:
@@ -422,7 +422,8 @@ def test_a_refused_plan_is_never_applied_unless_forced() -> None:
     fake = FakeProvider()
     with pytest.raises(SafetyError) as caught:
         run(refused, fake)
-    assert str(caught.value) == "Too many deletes of topics: 4 of 11 (36%) is over 30%"
+    assert str(caught.value) == ("Too many deletes of topics: 4 of 11 (36%) is over 30% "
+                                 "(use --force to apply anyway)")
     assert fake.executed == []
     forced = refused.model_copy(update={"forced": True})
     assert run(forced, fake).ok

@@ -274,4 +274,4 @@ def test_conclude_refuses_a_ledger_with_failures(
         conclude(ledger, config.desired, provider, options_of(config))
     assert str(caught.value) == (
         "Apply failed: 20 not attempted. Stopped: interrupted (Ctrl-C): the call in flight "
-        "finished, nothing more was sent Re-run `scsync apply` to finish: 20 changes remain.")
+        "finished, nothing more was sent. Re-run `scsync apply` to finish: 20 changes remain.")

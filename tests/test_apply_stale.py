@@ -11,7 +11,7 @@ import pytest
 from scsync.errors import StalePlanError
 from scsync.plan.fingerprint import precondition
 from scsync.plan.model import AccountRef, Change, FieldChange, Plan, Summary
-from scsync.plan.stale import check_stale, prepare_saved_plan, remaining_changes
+from scsync.plan.stale import Remaining, prepare_saved_plan
 from scsync.providers.base import Account, Call, LiveState, Me
 from scsync.resources import Kind, Resource
 
@@ -58,6 +58,21 @@ def delete_topic(live: Resource) -> Change:
                   precondition=precondition("delete", [], live))
 
 
+def stale_reasons(plan: Plan, live: LiveState, digest: str = "abcdef0123456789") -> list[str]:
+    """The reasons ``prepare_saved_plan`` gives for refusing ``plan`` (none when it holds)."""
+    try:
+        prepare_saved_plan(plan, config_digest=digest, live=live)
+    except StalePlanError as exc:
+        head, _, rest = str(exc).partition(": ")
+        assert head == "Saved plan is stale"
+        return rest.removesuffix(". Run `scsync plan` again to review the changes.").split("; ")
+    return []
+
+
+def remaining(plan: Plan, live: LiveState) -> Remaining:
+    return prepare_saved_plan(plan, config_digest="abcdef0123456789", live=live)
+
+
 def saved(*changes: Change, digest: str = "abcdef0123456789") -> Plan:
     calls = [Call(method="POST", path="/x", address=c.address, action=c.action) for c in changes]
     return Plan(created_at=NOW, config_digest=digest, account=AccountRef(id=1001),
@@ -68,24 +83,22 @@ def test_a_plan_still_matching_the_platform_is_not_stale() -> None:
     old = profile("#000000")
     plan = saved(update_profile(old), create_topic("Fresh"), delete_topic(topic("Gone")))
     live = live_state(old, topic("Gone"))
-    assert check_stale(plan, config_digest="abcdef0123456789", live=live) == []
-    remaining = prepare_saved_plan(plan, config_digest="abcdef0123456789", live=live)
-    assert [c.address for c in remaining.todo] == ["profile.twitter/ClaraLines", "topic.Fresh",
+    left = remaining(plan, live)
+    assert [c.address for c in left.todo] == ["profile.twitter/ClaraLines", "topic.Fresh",
                                                    "topic.Gone"]
-    assert remaining.done == {}
+    assert left.done == {}
 
 
 def test_harmless_spelling_differences_do_not_make_a_plan_stale() -> None:
     plan = saved(update_profile(profile("#000000")))
-    assert check_stale(plan, config_digest="abcdef0123456789",
-                       live=live_state(profile("#000000 "))) == []
+    assert stale_reasons(plan, live_state(profile("#000000 "))) == []
 
 
 def test_a_changed_config_and_each_changed_object_is_a_reason() -> None:
     old_profile, old_topic = profile("#000000"), topic("Claralines Care")
     plan = saved(update_profile(old_profile), rename_topic(old_topic), create_topic("Fresh"))
     live = live_state(profile("#123456"), topic("Fresh", id_="9", keywords="other"))
-    reasons = check_stale(plan, config_digest="ffffffffffffffff", live=live)
+    reasons = stale_reasons(plan, live, digest="ffffffffffffffff")
     assert reasons == [
         "config changed since the plan was made (digest abcdef012345 is now ffffffffffff)",
         "profile.twitter/ClaraLines: changed on the platform since the plan was made",
@@ -110,10 +123,9 @@ def test_changes_already_done_are_split_off_with_their_live_ids() -> None:
                                            "streams": []}, id="12")
     renamed = topic("New Care")  # same id 7, the new name
     live = live_state(profile("#6a1b9a"), renamed, fresh)
-    assert check_stale(plan, config_digest="abcdef0123456789", live=live) == []
-    remaining = remaining_changes(plan, live)
-    assert remaining.todo == []
-    assert remaining.done == {"profile.twitter/ClaraLines": "twitter/ClaraLines",
+    left = remaining(plan, live)
+    assert left.todo == []
+    assert left.done == {"profile.twitter/ClaraLines": "twitter/ClaraLines",
                               "topic.New Care": "7", "topic.Fresh": "12",
                               "topic.Old Campaign": None}
 
@@ -124,5 +136,4 @@ def test_blocked_deletes_are_neither_stale_nor_to_do() -> None:
     change = delete_topic(kept).model_copy(update=blocked)
     plan = saved(change)
     live = live_state(topic("ClaraLines Care", keywords="changed"))
-    assert check_stale(plan, config_digest="abcdef0123456789", live=live) == []
-    assert remaining_changes(plan, live).todo == []
+    assert remaining(plan, live).todo == []

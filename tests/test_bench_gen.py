@@ -18,6 +18,7 @@ from scsync.config import load_config
 from scsync.plan.options import PlanOptions
 from scsync.plan.planner import make_plan
 from scsync.providers.factory import build_provider
+from scsync.providers.settings import EmulatorSettings
 from scsync.resources import Kind
 
 
@@ -46,8 +47,8 @@ def test_generated_config_validates_with_the_generated_counts(account: Generated
 def test_plan_of_the_generated_account_finds_exactly_the_generated_changes(
         account: Generated, tmp_path: Path) -> None:
     config = load_config(account.config_dir)
-    provider = build_provider({"type": "emulator", "path": str(tmp_path / "platform.db"),
-                               "fixture": str(account.fixture)}, base_dir=tmp_path)
+    provider = build_provider(EmulatorSettings(path=str(tmp_path / "platform.db"),
+                                               fixture=str(account.fixture)), base_dir=tmp_path)
     try:
         live = provider.read()
         options = PlanOptions(ownership=config.settings.ownership.model_dump())

@@ -146,7 +146,7 @@ def test_interrupted_apply_finishes_on_rerun(account: Account, tmp_path: Path,
     assert first.exit_code == 1
     assert first.stderr == (
         "error: Apply failed: 5 done, 15 not attempted. Stopped: interrupted (Ctrl-C): the call "
-        "in flight finished, nothing more was sent Re-run `scsync apply` to finish: 15 changes "
+        "in flight finished, nothing more was sent. Re-run `scsync apply` to finish: 15 changes "
         "remain.\n")
     assert "Re-run `scsync apply` to finish: 15 changes remain." in first.stdout
     assert account.emu.writes() == planned_writes(plan)[:5]

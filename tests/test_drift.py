@@ -22,7 +22,7 @@ from scsync.providers.base import HistoryEntry, LiveState, RateBudget
 from scsync.resources import Resource
 from tests.plan_factories import (
     NOW,
-    FakeProvider,
+    BuilderProvider,
     keyed,
     make_group,
     make_live,
@@ -37,7 +37,7 @@ NO_ENTRY = "no settings-history entry found for it since 2026-10-23 10:00 UTC"
 ALICE = (2, "Alice Martin")
 
 
-class HistoryProvider(FakeProvider):
+class HistoryProvider(BuilderProvider):
     """The fake provider with a settings history; records every ``history`` call."""
 
     def __init__(self, entries: Iterable[HistoryEntry] = ()) -> None:

@@ -17,6 +17,7 @@ from scsync.plan.options import PlanOptions
 from scsync.plan.planner import build_plan
 from scsync.providers.base import LiveState, Provider
 from scsync.providers.factory import build_provider
+from scsync.providers.settings import EmulatorSettings
 from scsync.providers.socialconnect import SocialConnectProvider
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,8 +54,8 @@ def write_fixture(path: Path, doc: dict[str, Any]) -> Path:
 def provider_for(tmp: Path, doc: dict[str, Any] | None = None) -> Iterator[SocialConnectProvider]:
     """An in-process emulator provider seeded from ``doc`` (ClaraLines by default)."""
     fixture = write_fixture(tmp / "fixture.yaml", doc or claralines())
-    provider = build_provider({"type": "emulator", "path": "platform.db",
-                               "fixture": str(fixture)}, base_dir=tmp)
+    provider = build_provider(EmulatorSettings(path="platform.db", fixture=str(fixture)),
+                              base_dir=tmp)
     assert isinstance(provider, SocialConnectProvider)
     try:
         yield provider

@@ -12,13 +12,14 @@ import yaml
 from scsync.errors import ScsyncError
 from scsync.ops.snapshot import (
     describe_age,
-    live_from_snapshot,
     read_snapshot,
     snapshot_age,
     snapshot_note,
+    snapshot_provider,
     write_snapshot,
 )
 from scsync.providers.factory import build_provider
+from scsync.providers.settings import PlatformSettings
 from tests.emulator_helpers import start_process, stop_process
 from tests.test_ops_fixture import EXAMPLE_CONFIG, fields_of, nested_groups, plan_of, provider_for
 
@@ -61,8 +62,12 @@ def test_planning_offline_against_a_snapshot_gives_the_live_plan(tmp_path: Path)
         live = provider.read()
         write_snapshot(provider, tmp_path / "snap.yaml")
         online = plan_of(EXAMPLE_CONFIG, live, provider)
-        offline_live = live_from_snapshot(tmp_path / "snap.yaml")
-        offline = plan_of(EXAMPLE_CONFIG, offline_live, provider)
+        offline_provider = snapshot_provider(tmp_path / "snap.yaml", tmp_path / "scratch")
+        try:
+            offline_live = offline_provider.read()
+            offline = plan_of(EXAMPLE_CONFIG, offline_live, offline_provider)
+        finally:
+            offline_provider.close()
     assert fields_of(offline_live) == fields_of(live)
     assert offline == online
     assert "topic.ClaraLines Care" in offline
@@ -77,8 +82,8 @@ def test_a_snapshot_served_as_a_fixture_is_a_copy_of_the_account(tmp_path: Path)
     process, url, token = start_process(tmp_path / "copy.db", "--fixture",
                                         str(tmp_path / "snap.yaml"))
     try:
-        copy = build_provider({"type": "socialconnect", "base_url": url, "account_id": 1001,
-                               "token": token}, base_dir=tmp_path)
+        copy = build_provider(PlatformSettings(account_id=1001, token=token, base_url=url),
+                              base_dir=tmp_path)
         try:
             served = copy.read()
         finally:
@@ -107,3 +112,12 @@ def test_a_file_that_is_not_a_snapshot_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ScsyncError) as caught:
         read_snapshot(bad)
     assert str(caught.value) == f"{bad}: not a snapshot (emulator_fixture: 1 is missing)"
+
+
+def test_a_snapshot_the_emulator_cannot_load_is_one_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "snap.yaml"
+    bad.write_text("emulator_fixture: 1\naccount: {id: 1001}\nprofiles: [{type: myspace}]\n")
+    with pytest.raises(ScsyncError) as caught:
+        snapshot_provider(bad, tmp_path / "scratch")
+    assert str(caught.value) == \
+        f"the emulator could not start: {bad}: account.name: must be a string"

@@ -13,7 +13,7 @@ from scsync.providers.base import ConnectedProfile, Page
 from scsync.resources import Resource
 from tests.plan_factories import (
     NOW,
-    FakeProvider,
+    BuilderProvider,
     default_connected,
     make_group,
     make_live,
@@ -51,7 +51,7 @@ def test_flow_fields_that_hold_a_name_are_checked() -> None:
 
 def test_disabled_flow_is_a_warning_not_an_error() -> None:
     desired = make_profile(quick_replies=[{"label": "Agent", "flow": "Agent Handoff"}])
-    result = build_plan({desired.key: desired}, make_live(LIVE_PROFILES), FakeProvider(),
+    result = build_plan({desired.key: desired}, make_live(LIVE_PROFILES), BuilderProvider(),
                         PlanOptions(), now=NOW)
     assert [str(w) for w in result.warnings] == [
         'profiles.yaml:2:20: profile.twitter/ClaraLines quick_replies[0].flow: warning: flow '
@@ -122,7 +122,7 @@ def test_missing_permissions_of_the_stream_profile_is_a_warning() -> None:
                                   missing_permissions=("pages_messaging",))]
     desired = make_topic(streams=[stream("facebook/claralines")])
     result = build_plan({desired.key: desired}, make_live(LIVE_PROFILES, connected=connected),
-                        FakeProvider(), PlanOptions(), now=NOW)
+                        BuilderProvider(), PlanOptions(), now=NOW)
     assert [str(w) for w in result.warnings] == [
         "topics.yaml:3:14: topic.ClaraLines Care streams[0]: warning: the connected profile Ops "
         "on Facebook of ops@claralines.example used for facebook/claralines lacks the "
@@ -168,7 +168,8 @@ def test_group_cycle_through_config_and_live() -> None:
                make_group("B", line=10, profiles=[], groups=["Live"])]
     live = [*LIVE_PROFILES, make_group("Live", live=True, groups=["A"])]
     assert problems_of(desired, live) == [
-        "groups.yaml:4:11: profile_group.A groups: profile groups form a cycle: A > B > Live > A"]
+        "groups.yaml:4:13: profile_group.A groups[0]: a cycle: the group contains itself "
+        "(A > B > Live > A)"]
 
 
 def test_every_problem_is_reported_at_once_in_file_order() -> None:

@@ -70,6 +70,16 @@ def test_ignore_changes_skips_the_field() -> None:
     assert [f.path for f in change.fields] == ["color"]
 
 
+def test_ignore_changes_of_a_field_leaves_a_field_whose_name_it_begins_alone() -> None:
+    before = [{"label": "Refund?", "flow": "Refund"}]
+    after = [{"label": "Bags", "flow": "Baggage"}]
+    live = [make_profile(live=True, quick_replies=before, quick_replies_on_every_message=before)]
+    desired = make_profile(quick_replies=after, quick_replies_on_every_message=after,
+                           ignore_changes=["quick_replies"])
+    (change,) = plan_of([desired], live).changes
+    assert [f.path for f in change.fields] == ["quick_replies_on_every_message"]
+
+
 def test_ignore_changes_prefix_covers_flattened_links() -> None:
     live = [make_user(live=True, id="2", **{"social_links.linkedin": "https://l.in/old"})]
     desired = make_user(ignore_changes=["social_links"],
@@ -135,8 +145,10 @@ def test_stream_change_carries_complete_lists_without_expired() -> None:
         after=[{"profile": "twitter/ClaraLines", "authorized": True},
                {"profile": "facebook/competitorair", "authorized": False}])]
     assert plan.calls[0].form == {"updates": {"services": [
-        {"type": "twitter", "username": "ClaraLines", "authorized": True},
-        {"type": "facebook", "username": "competitorair", "authorized": False}]}}
+        {"type": "twitter", "username": "ClaraLines", "authorized": True,
+         "connectedprofile_id": 10},
+        {"type": "facebook", "username": "competitorair", "authorized": False}]},
+        "options": {"services_edit_mode": "overwrite"}}
 
 
 def test_create_topic_is_one_call_with_its_streams() -> None:
@@ -191,16 +203,3 @@ def test_preconditions_ignore_cosmetic_differences_and_detect_changes() -> None:
     assert matches_after(change, done) and not matches_after(change, live)
     assert not matches_after(change, None)
 
-
-def test_list_changes_names_the_items_that_differ() -> None:
-    from scsync.plan.fielddiff import list_changes, text_diff
-
-    before = [{"label": "Refund?", "flow": "Refund"}, {"label": "Bags", "flow": "Baggage"}]
-    after = [{"label": "Refund?", "flow": "Booking"}, {"label": "Bags", "flow": "Baggage"},
-             {"label": "Rate", "flow": "CSAT"}]
-    assert list_changes("quick_replies", before, after) == [
-        'quick_replies[0].flow: "Refund" -> "Booking"',
-        'quick_replies[2] added: {"flow": "CSAT", "label": "Rate"}']
-    assert list_changes("quick_replies", before, before) == []
-    assert list_changes("websites", ["a"], ["b"]) == []
-    assert text_diff("same\nold", "same\nnew") == ["  same", "- old", "+ new"]

@@ -1,9 +1,8 @@
-"""Dependency order: creates (groups child-first), updates, deletes (holders first); cycles;
+"""Dependency order: creates (groups child-first), updates, deletes (holders first);
 ``--target`` with the creates a target needs."""
 
 from __future__ import annotations
 
-from scsync.plan.graph import find_cycle
 from tests.plan_factories import make_group, make_profile, make_topic, plan_of, stream
 
 AUTH = {"topics": "authoritative", "profile_groups": "authoritative"}
@@ -45,13 +44,6 @@ def test_deletes_remove_the_holding_group_first() -> None:
     assert addresses(plan_of([], live, ownership=AUTH)) == [
         ("delete", "profile_group.A"), ("delete", "profile_group.Parent"),
         ("delete", "profile_group.Child")]
-
-
-def test_find_cycle_names_the_groups_in_it() -> None:
-    assert find_cycle({"A": ["B"], "B": ["C"], "C": ["A"], "D": []}) == ["A", "B", "C", "A"]
-    assert find_cycle({"A": ["A"]}) == ["A", "A"]
-    assert find_cycle({"A": ["B", "C"], "B": ["C"], "C": []}) is None
-    assert find_cycle({"A": ["Unknown"]}) is None
 
 
 def test_target_plans_only_matching_changes_plus_the_creates_they_need() -> None:

@@ -10,9 +10,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scsync.plan.diff import NAMED_KINDS
 from scsync.plan.model import Plan
-from scsync.resources import Kind, Resource, ResourceKey, parse_address, same_value
+from scsync.resources import Kind, Resource, ResourceKey, parse_address
 from tests.plan_factories import (
     keyed,
     make_group,
@@ -112,11 +111,41 @@ def apply_plan(plan: Plan, live: list[Resource]) -> list[Resource]:
         old = ResourceKey.of(kind, change.renamed_from or name)
         resource = by_key.pop(old, None) or Resource(kind, name, {}, id=f"new-{name}")
         for field in change.fields:
-            if field.path == "name" and kind in NAMED_KINDS:
+            if field.path == "name" and kind.keyed_by_name:
                 resource.name = field.after
             resource.fields[field.path] = field.after
         by_key[resource.key] = resource
     return list(by_key.values())
+
+
+def _handle(profile: str) -> str:
+    """A profile name as the platform matches it: Twitter, Facebook and Instagram handles ignore
+    case (domain.md's network table); WhatsApp and Live Chat names do not."""
+    network, _, handle = profile.partition("/")
+    return f"{network}/{handle.lower()}" if network in ("twitter", "facebook", "instagram") \
+        else profile
+
+
+def setting(name: str, value: Any) -> Any:
+    """The oracle: one setting as the platform holds it, from domain.md's rules and written
+    without ``resources.compare_value`` (the code under test). Unset is one value (null, "",
+    [], white space alone); text folds white space; colours ignore case; streams, member
+    profiles, member groups and allow-listed domains are sets; quick replies keep their order."""
+    if isinstance(value, str):
+        value = " ".join(value.split())
+        if name == "color":
+            value = value.lower()
+    if value in (None, "", []):
+        return None
+    if name == "streams":
+        return frozenset((_handle(s["profile"]), s["authorized"]) for s in value)
+    if name == "profiles":
+        return frozenset(_handle(p) for p in value)
+    if name in ("groups", "allowlisted_domains"):
+        return frozenset(value)
+    if name == "quick_replies":
+        return [(" ".join(r["label"].split()), r["flow"]) for r in value]
+    return value
 
 
 def assert_converged(desired: dict[ResourceKey, Resource], live: list[Resource]) -> None:
@@ -124,9 +153,24 @@ def assert_converged(desired: dict[ResourceKey, Resource], live: list[Resource])
     for key, want in desired.items():
         have = found[key]
         for name, value in want.fields.items():
-            assert same_value(key.kind, name, value, have.fields.get(name)), (key, name)
+            assert setting(name, value) == setting(name, have.fields.get(name)), (key, name)
     # both deletable kinds are authoritative here: they hold nothing else
-    assert {k for k in found if k.kind in NAMED_KINDS} <= set(desired)
+    assert {k for k in found if k.kind.keyed_by_name} <= set(desired)
+
+
+def test_the_oracle_tells_settings_apart() -> None:
+    assert setting("color", "#6A1B9A") == setting("color", "#6a1b9a ")
+    assert setting("welcome_message", " a \n b") == setting("welcome_message", "a b")
+    assert setting("welcome_message", "  ") == setting("welcome_message", None) is None
+    assert setting("welcome_message", "ab") != setting("welcome_message", "a b")
+    assert setting("streams", [{"profile": "twitter/A", "authorized": True}]) == \
+        setting("streams", [{"profile": "twitter/a", "authorized": True}])
+    assert setting("streams", [{"profile": "twitter/A", "authorized": True}]) != \
+        setting("streams", [{"profile": "twitter/A", "authorized": False}])
+    assert setting("profiles", ["livechat/Web"]) != setting("profiles", ["livechat/web"])
+    two = [{"label": "Refund?", "flow": "Refund"}, {"label": "Bags", "flow": "Baggage"}]
+    assert setting("quick_replies", two) != setting("quick_replies", two[::-1])
+    assert setting("groups", ["G0", "G1"]) == setting("groups", ["G1", "G0"])
 
 
 @SETTINGS

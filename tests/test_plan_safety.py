@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scsync.plan.model import Refusal
+from scsync.plan.safety import refusal_error
 from tests.plan_factories import make_profile, make_topic, plan_of
 
 AUTH = {"topics": "authoritative"}
@@ -74,3 +75,21 @@ def test_additive_kind_lists_unmanaged_sorted_and_never_deletes() -> None:
     plan = plan_of([], live, protect=["topic.*"])
     assert [u.address for u in plan.unmanaged] == ["topic.A", "topic.b"]
     assert plan.changes == [] and plan.refusals == []
+
+
+def test_the_refused_plan_error_names_each_gate_that_holds() -> None:
+    plan = plan_of(keep([]), [], ownership=AUTH)
+    threshold = Refusal(reason="Too many deletes of topics: 4 of 11 (36%) is over 30%",
+                        forceable=True)
+    protected = Refusal(reason="topic.Keep is protected", forceable=False)
+    assert refusal_error(plan) is None
+    refused = plan.model_copy(update={"refusals": [threshold, protected]})
+    error = refusal_error(refused)
+    assert error is not None and error.exit_code == 3
+    assert error.reasons == [
+        "Too many deletes of topics: 4 of 11 (36%) is over 30% (use --force to apply anyway)",
+        "topic.Keep is protected"]
+    forced = refusal_error(refused.model_copy(update={"forced": True}))
+    assert forced is not None and forced.reasons == ["topic.Keep is protected"]
+    lifted = refused.model_copy(update={"refusals": [threshold], "forced": True})
+    assert refusal_error(lifted) is None

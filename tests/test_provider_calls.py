@@ -211,17 +211,20 @@ def test_execute_retries_an_update() -> None:
     assert len(rec.requests) == 2
 
 
-def test_conveniences_read_once_then_write_one_call() -> None:
+def test_built_calls_executed_write_one_call_each_and_return_the_created_id() -> None:
     platform = FakePlatform(page_size=10)
     provider = SocialConnectProvider(make_client(platform), 1001)
-    provider.update(ResourceKey.of(Kind.PROFILE_GROUP, "EMEA"), {"color": "#000000"})
-    reads = [r for r in platform.requests if r.method == "GET"]
-    assert len(reads) == 8
+    live = provider.read()
+    group = _live(live, Kind.PROFILE_GROUP, "EMEA")
+    changed = {"color": "#000000"}
+    desired = Resource(Kind.PROFILE_GROUP, "EMEA", {**group.fields, **changed}, id=group.id)
+    assert provider.execute(provider.update_call(group, changed, desired, live), {}) is None
     assert [(w.method, w.url.path) for w in platform.writes] == [
         ("POST", "/1001/settings/profilegroup/4")]
     assert _sent_form(platform.writes[0]) == {"updates": {"color": "#000000"}}
     new = Resource(Kind.TOPIC, "New", {"name": "New", "streams": []})
-    assert provider.create(new) == "42"
-    provider.delete(ResourceKey.of(Kind.TOPIC, "Claralines Care"))
+    assert provider.execute(provider.create_call(new, live), {}) == "42"
+    topic = _live(live, Kind.TOPIC, "Claralines Care")
+    assert provider.execute(provider.delete_call(topic), {}) is None
     assert [(w.method, w.url.path) for w in platform.writes][1:] == [
         ("POST", "/1001/settings/topics"), ("DELETE", "/1001/settings/topic/7")]

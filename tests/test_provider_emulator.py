@@ -15,6 +15,7 @@ from scsync.providers.auth import Credentials
 from scsync.providers.base import LiveState
 from scsync.providers.factory import EmulatorProvider, build_provider
 from scsync.providers.http import ApiClient, ClientOptions
+from scsync.providers.settings import EmulatorSettings
 from scsync.providers.socialconnect import SocialConnectProvider
 from scsync.resources import Kind, Resource, ResourceKey
 
@@ -24,8 +25,8 @@ FIXTURE = Path(__file__).resolve().parent.parent / "examples" / "platform" / "cl
 
 
 def _provider(tmp_path: Path, **settings: Any) -> EmulatorProvider:
-    provider = build_provider({"type": "emulator", "path": "platform.db",
-                               "fixture": str(FIXTURE), **settings}, base_dir=tmp_path)
+    provider = build_provider(EmulatorSettings(**{"path": "platform.db", "fixture": str(FIXTURE),
+                                                  **settings}), base_dir=tmp_path)
     assert isinstance(provider, EmulatorProvider)
     return provider
 
@@ -145,7 +146,7 @@ def test_the_platform_refuses_a_duplicate_topic(provider: EmulatorProvider) -> N
 
 
 def test_rate_limit_beyond_max_wait(tmp_path: Path) -> None:
-    provider = _provider(tmp_path, rate_limit="3/3600")
+    provider = _provider(tmp_path, rate_limit=(3, 3600))
     try:
         with pytest.raises(RateLimitError) as caught:
             provider.read()

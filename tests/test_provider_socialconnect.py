@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from scsync.errors import ProviderError
+from scsync.ops.snapshot import take_snapshot
 from scsync.providers.base import ConnectedProfile, Flow, Page
 from scsync.providers.socialconnect import SocialConnectProvider
 from scsync.resources import Kind, ResourceKey
@@ -113,10 +114,14 @@ def test_groups_are_not_read_without_the_feature() -> None:
 
 
 def test_an_account_the_token_cannot_use() -> None:
-    with pytest.raises(ProviderError) as caught:
-        SocialConnectProvider(make_client(FakePlatform()), 5).read()
-    assert str(caught.value) == ("account 5 is not among the accounts this token can use; "
-                                 "check provider.account_id and the token's user")
+    """One look-up of the account, for a plan's read and for a snapshot alike."""
+    message = ("account 5 is not among the accounts this token can use; check "
+               "provider.account_id and the token's user")
+    provider = SocialConnectProvider(make_client(FakePlatform()), 5)
+    for read in (provider.read, lambda: take_snapshot(provider)):
+        with pytest.raises(ProviderError) as caught:
+            read()
+        assert str(caught.value) == message
 
 
 def test_history_since_and_filtered() -> None:

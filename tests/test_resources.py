@@ -8,8 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scsync.config.model_profiles import PROFILE_MODELS
+from scsync.emulator import settings as emulator_settings
 from scsync.errors import Location
 from scsync.resources import (
+    CREATABLE_KINDS,
+    DELETABLE_KINDS,
+    NETWORKS,
+    PROFILE_FIELDS,
     Kind,
     Resource,
     ResourceKey,
@@ -116,3 +122,18 @@ def test_kind_names_in_config_and_in_messages() -> None:
     assert [k.config_section for k in Kind] == ["profiles", "topics", "profile_groups", "users"]
     assert Kind.PROFILE_GROUP.noun == "profile group"
     assert Kind.TOPIC.noun == "topic"
+
+
+def test_topics_and_profile_groups_alone_are_keyed_by_name() -> None:
+    named = [k for k in Kind if k.keyed_by_name]
+    assert named == [Kind.TOPIC, Kind.PROFILE_GROUP]
+    assert DELETABLE_KINDS == CREATABLE_KINDS == frozenset(named)
+
+
+@pytest.mark.parametrize("network", sorted(NETWORKS))
+def test_the_profile_field_table_agrees_with_the_models_and_the_emulator(network: str) -> None:
+    """One table of Profile Manager fields per network, in domain.md's order; config's models and
+    the emulator (which imports nothing from scsync) keep their own copies: they must agree."""
+    model = [f for f in PROFILE_MODELS[network].model_fields if f != "lifecycle"]
+    assert tuple(model) == PROFILE_FIELDS[network]
+    assert emulator_settings.FIELDS[NETWORKS[network].api_type] == PROFILE_FIELDS[network]

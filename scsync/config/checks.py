@@ -7,7 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from scsync.errors import Location, Problem
+from scsync.group_cycles import cycle_problems
 from scsync.resources import MAX_GROUPS, Resource, ResourceKey
+
+NOWHERE = Location("", 0, 0)
 
 
 def duplicate(existing: Resource, again: Resource) -> Problem:
@@ -21,41 +24,14 @@ def too_many_groups(groups: list[Resource]) -> list[Problem]:
     """More than 20 groups declared: one problem, at the first group over the limit."""
     if len(groups) <= MAX_GROUPS:
         return []
-    extra = sorted(groups, key=lambda r: r.location() or Location("", 0, 0))[MAX_GROUPS]
+    extra = sorted(groups, key=lambda r: r.location() or NOWHERE)[MAX_GROUPS]
     return [Problem(f"the config declares {len(groups)} profile groups; an account holds at "
                     f"most {MAX_GROUPS}", extra.location(), extra.address)]
 
 
 def group_cycles(groups: dict[str, Resource]) -> list[Problem]:
     """Every cycle among config groups, reported once at its first group in file order."""
-    problems: list[Problem] = []
-    reported: set[frozenset[str]] = set()
-    for name in sorted(groups, key=lambda n: groups[n].location() or Location("", 0, 0)):
-        cycle = _cycle_from(name, groups)
-        if cycle and frozenset(cycle) not in reported:
-            reported.add(frozenset(cycle))
-            group = groups[name]
-            index = group.fields["groups"].index(cycle[1] if len(cycle) > 1 else name)
-            chain = " > ".join([*cycle, name])
-            problems.append(Problem(f"a cycle: the group contains itself ({chain})",
-                                    group.location(f"groups[{index}]"), group.address,
-                                    f"groups[{index}]"))
-    return problems
-
-
-def _cycle_from(start: str, groups: dict[str, Resource]) -> list[str] | None:
-    """The shortest path start > ... > start, as the list of groups on it, or None."""
-    paths: list[list[str]] = [[start]]
-    seen: set[str] = set()
-    while paths:
-        path = paths.pop(0)
-        for child in groups[path[-1]].fields["groups"]:
-            if child == start:
-                return path
-            if child in groups and child not in seen:
-                seen.add(child)
-                paths.append([*path, child])
-    return None
+    return cycle_problems(sorted(groups.values(), key=lambda g: g.location() or NOWHERE))
 
 
 def previous_name_clashes(resources: Iterable[Resource]) -> list[Problem]:

@@ -168,8 +168,7 @@ class _Loading:
         groups = [r for r in self.desired.values() if r.kind is Kind.PROFILE_GROUP]
         self.problems.extend(too_many_groups(groups))
         self.problems.extend(group_cycles({g.name: g for g in groups}))
-        named = [r for r in self.desired.values() if r.previous_names or r.kind in (
-            Kind.TOPIC, Kind.PROFILE_GROUP)]
+        named = [r for r in self.desired.values() if r.previous_names or r.kind.keyed_by_name]
         self.problems.extend(previous_name_clashes(named))
 
 

@@ -1,5 +1,5 @@
 """``scsync snapshot``: the live account in the emulator's fixture format (platform-api.md),
-without tokens, and the two ways back: ``live_from_snapshot`` (plan offline against it) and the
+without tokens, and the two ways back: ``snapshot_provider`` (plan offline against it) and the
 file itself as ``scsync emulator serve --fixture FILE`` (a local copy of production).
 
 The snapshot is read with the same paged list calls as a plan (one per kind, none per object)
@@ -11,7 +11,6 @@ the snapshot derives them from the unauthorized streams, which is all a copy nee
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,8 +18,9 @@ from typing import Any
 
 import yaml
 
-from scsync.errors import ProviderError, ScsyncError
-from scsync.providers.base import LiveState
+from scsync.errors import ScsyncError
+from scsync.providers.base import Provider
+from scsync.providers.parse import parse_account
 from scsync.providers.socialconnect import SocialConnectProvider
 
 log = logging.getLogger(__name__)
@@ -49,28 +49,17 @@ class _Reader:
     def list(self, name: str) -> list[dict[str, Any]]:
         return list(self.client.get_all(f"/{self.account_id}/settings/{name}"))
 
-    def account(self) -> dict[str, Any]:
-        for page in self.client.pages("/me/accounts"):
-            for item in page:
-                if str(item.get("id")) == str(self.account_id):
-                    return dict(item)
-        raise ProviderError(f"account {self.account_id} is not among the accounts this token "
-                            "can use; check provider.account_id and the token's user")
-
 
 def take_snapshot(provider: SocialConnectProvider) -> dict[str, Any]:
     """The fixture document of the provider's account, as the platform has it now."""
     reader = _Reader(provider)
-    account = reader.account()
-    features = {str(k): bool(v) for k, v in (account.get("features") or {}).items()}
+    account, projects = parse_account(provider.account_body())
     topics = reader.list("topics")
     doc: dict[str, Any] = {
         "emulator_fixture": FORMAT,
         "clock": iso(datetime.fromtimestamp(provider.client.now(), tz=UTC)),
-        "account": {"id": int(account["id"]), "name": str(account.get("name") or ""),
-                    "features": features},
-        "projects": [{"id": p["id"], "name": p.get("name") or ""}
-                     for p in account.get("projects") or []],
+        "account": {"id": account.id, "name": account.name, "features": dict(account.features)},
+        "projects": [{"id": p["id"], "name": p.get("name") or ""} for p in projects],
         "users": [_user(u) for u in reader.list("users")],
         "connected_profiles": [_connected(c) for c in reader.list("connectedprofiles")],
         "profiles": [_profile(p) for p in reader.list("profiles")],
@@ -80,7 +69,7 @@ def take_snapshot(provider: SocialConnectProvider) -> dict[str, Any]:
         "topics": [_topic(t) for t in topics],
         "profile_groups": [],
     }
-    if features.get("profile_groups", True):
+    if account.features.get("profile_groups", True):
         doc["profile_groups"] = [_group(g) for g in reader.list("profilegroups")]
     return doc
 
@@ -197,21 +186,12 @@ def snapshot_note(path: Path | str, doc: Mapping[str, Any], now: datetime | None
             f"({describe_age(snapshot_age(doc, now))} ago).")
 
 
-def live_from_snapshot(path: Path | str) -> LiveState:
-    """The live state a snapshot holds, read through a throw-away in-process emulator seeded from
-    it: the very same provider and parsing code as a plan against the platform."""
-    from scsync.emulator.errors import EmulatorError
+def snapshot_provider(path: Path, scratch: Path) -> Provider:
+    """A throw-away in-process emulator in ``scratch`` seeded from the snapshot at ``path``: an
+    offline plan reads it with the very same provider and parsing code as the platform."""
     from scsync.providers.factory import build_provider
+    from scsync.providers.settings import EmulatorSettings
 
     read_snapshot(path)
-    with tempfile.TemporaryDirectory(prefix="scsync-snapshot-") as scratch:
-        settings = {"type": "emulator", "path": "snapshot.db",
-                    "fixture": str(Path(path).resolve())}
-        try:
-            provider = build_provider(settings, base_dir=Path(scratch))
-        except EmulatorError as exc:
-            raise ScsyncError(f"{path}: cannot use this snapshot: {exc}") from None
-        try:
-            return provider.read()
-        finally:
-            provider.close()
+    settings = EmulatorSettings(path="snapshot.db", fixture=str(path.resolve()))
+    return build_provider(settings, base_dir=scratch)  # a bad fixture: one ProviderError

@@ -21,7 +21,6 @@ from scsync.errors import (
     NotFoundError,
     ProviderError,
     RateLimitError,
-    SafetyError,
     ScsyncError,
 )
 from scsync.plan.apply_deps import call_refs, dependencies
@@ -29,6 +28,7 @@ from scsync.plan.apply_runner import Outcome, Runner, make_runner
 from scsync.plan.ledger import Ledger, Step
 from scsync.plan.model import Plan
 from scsync.plan.progress import ProgressEvent, budget_notice
+from scsync.plan.safety import refusal_error
 from scsync.providers.base import LiveState, Provider, RateBudget
 from scsync.resources import Kind, ResourceKey, parse_address
 
@@ -255,13 +255,13 @@ def apply_plan(plan: Plan, provider: Provider, *, reread: Callable[[Kind], LiveS
     """Run the plan's calls and return the ledger (never raises for a failed step).
 
     ``reread(kind)`` re-reads one kind after a lost create response; ``done`` maps the addresses
-    of changes already done on the platform (``stale.remaining_changes``) to their live ids, so
+    of changes already done on the platform (``stale.prepare_saved_plan``) to their live ids, so
     their calls are not repeated and later calls can refer to them; ``budget`` is the rate-limit
     budget last seen, to warn when the calls exceed it. A plan that a safety gate refused is
     never applied (``SafetyError``).
     """
-    if plan.refused:
-        raise SafetyError([r.reason for r in plan.refusals])
+    if (refused := refusal_error(plan)) is not None:
+        raise refused
     settings = ApplySettings(parallelism=max(1, parallelism), stop=stop, now=now)
     run = _Apply(plan, provider, reread, progress, done or {}, settings)
     ledger = run.run(budget)

@@ -19,7 +19,6 @@ from scsync.providers.base import Call
 from scsync.resources import Kind, parse_address
 
 _PATH_REF = re.compile(r"\{ref:([^}]+)\}")
-_NAMED = frozenset({Kind.TOPIC.value, Kind.PROFILE_GROUP.value})
 
 
 def refs_in(value: Any) -> Iterator[str]:
@@ -49,7 +48,7 @@ def _members(side: Mapping[str, Any] | None) -> list[str]:
 def touched_names(change: Change | None, address: str) -> set[tuple[str, str]]:
     """(kind, name) pairs a write touches, for the same-name ordering rule."""
     kind, name = parse_address(address)
-    if kind.value not in _NAMED:
+    if not kind.keyed_by_name:
         return set()
     names = {name}
     if change is not None:

@@ -1,7 +1,8 @@
 """Plan-time checks (domain.md): the rules that need live state. Flows exist by name, profiles and
 users are on the platform, each new authorized stream has a connected profile that admins its page,
-group members exist, the account-wide group count, and the account's features. Every problem is
-collected (``Problem`` with the desired resource's location) before ``PlanError`` is raised."""
+group members exist, no cycle among the groups (with the live ones the plan leaves), the
+account-wide group count, and the account's features. Every problem is collected (``Problem``
+with the desired resource's location) before ``PlanError`` is raised."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from scsync.errors import Problem
+from scsync.group_cycles import cycle_problems
 from scsync.plan.diff import DiffResult
-from scsync.plan.graph import cycle_problem
 from scsync.plan.health import MISSING_PERMISSIONS, user_label
 from scsync.plan.options import PlanOptions
 from scsync.providers.base import ConnectedProfile, LiveState
@@ -161,8 +162,7 @@ def check_groups(desired: Mapping[ResourceKey, Resource], live: LiveState, resul
     kept_live = _unmanaged_groups(desired, live, result, options)
     problems = _group_members(groups, desired, live, result)
     problems += _group_count(groups, kept_live)
-    cycle = cycle_problem(desired, kept_live)
-    return problems + ([cycle] if cycle else [])
+    return problems + cycle_problems([*groups, *sorted(kept_live, key=lambda r: r.name)])
 
 
 def _place(resource: Resource) -> tuple[Any, ...]:

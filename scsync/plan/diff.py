@@ -27,7 +27,6 @@ from scsync.resources import (
 )
 
 # Kinds whose ``name`` is their key: a name change is a rename, never a plain field.
-NAMED_KINDS = frozenset({Kind.TOPIC, Kind.PROFILE_GROUP})
 
 
 @dataclass(slots=True)
@@ -70,9 +69,9 @@ def display_value(kind: Kind, field_name: str, value: Any) -> Any:
 
 def display_fields(resource: Resource) -> dict[str, Any]:
     """The managed fields of ``resource`` as plans show them (``name`` first for named kinds)."""
-    shown: dict[str, Any] = {"name": resource.name} if resource.kind in NAMED_KINDS else {}
+    shown: dict[str, Any] = {"name": resource.name} if resource.kind.keyed_by_name else {}
     for key, value in resource.fields.items():
-        if not (key == "name" and resource.kind in NAMED_KINDS):
+        if not (key == "name" and resource.kind.keyed_by_name):
             shown[key] = display_value(resource.kind, key, value)
     return shown
 
@@ -88,7 +87,7 @@ def field_changes(desired: Resource, live: Resource,
     same plan keep its members without a write: the member's id does not change."""
     kind, live_fields, changes = desired.kind, live.fields, []
     for name, want in desired.fields.items():
-        if kind in NAMED_KINDS and name == "name":
+        if name == "name" and kind.keyed_by_name:
             continue
         have = live_fields.get(name)
         if renamed_groups and kind is Kind.PROFILE_GROUP and name == "groups" and have:
@@ -141,7 +140,7 @@ def _diff_one(key: ResourceKey, want: Resource, have: Resource | None, live: Liv
               result: DiffResult, claimed: dict[ResourceKey, str],
               renamed: Mapping[str, str]) -> None:
     renamed_from = None
-    if have is None and want.kind in NAMED_KINDS and want.previous_names:
+    if have is None and want.kind.keyed_by_name and want.previous_names:
         have = _find_previous(want, live, result, claimed)
         renamed_from = have.name if have else None
     if have is None:
@@ -157,7 +156,7 @@ def _diff_one(key: ResourceKey, want: Resource, have: Resource | None, live: Liv
     if renamed_from is not None:
         fields.insert(0, FieldChange(path="name", before=have.name, after=want.name))
     if fields:
-        changed = {f.path: want.name if f.path == "name" and want.kind in NAMED_KINDS
+        changed = {f.path: want.name if f.path == "name" and want.kind.keyed_by_name
                    else want.fields.get(f.path) for f in fields}
         result.drafts.append(Draft("update", want.kind, want.address, want, have, fields,
                                    changed, renamed_from))

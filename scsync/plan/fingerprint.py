@@ -13,7 +13,6 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from scsync.plan.diff import NAMED_KINDS
 from scsync.plan.model import Change
 from scsync.resources import Kind, Resource, compare_value, same_value
 
@@ -22,7 +21,7 @@ ABSENT = "absent"
 
 def field_value(resource: Resource, path: str) -> Any:
     """A field of ``resource`` by plan path (``name`` of a topic or group is its name)."""
-    if path == "name" and resource.kind in NAMED_KINDS:
+    if path == "name" and resource.kind.keyed_by_name:
         return resource.name
     return resource.fields.get(path)
 
@@ -41,7 +40,7 @@ def fingerprint(resource: Resource | None, paths: Iterable[str]) -> str:
 def touched_paths(action: str, fields: Iterable[str], live: Resource | None) -> list[str]:
     """The paths a precondition covers: the changed fields, or every field for a delete."""
     if action == "delete" and live is not None:
-        names = ["name"] if live.kind in NAMED_KINDS else []
+        names = ["name"] if live.kind.keyed_by_name else []
         return names + list(live.fields)
     return list(fields)
 

@@ -1,15 +1,15 @@
 """Dependency order of a plan: creates (topics, then groups child-first), then updates, then
 deletes (groups holding others first, the reverse); deterministic within a tier (kind, then name),
-as octoDNS sorts. Also finds cycles among profile groups, which no order can satisfy."""
+as octoDNS sorts. Cycles among profile groups, which no order can satisfy, are refused before
+(``scsync.group_cycles``)."""
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
-from scsync.errors import Problem
 from scsync.plan.diff import Draft
-from scsync.resources import Kind, Resource, ResourceKey
+from scsync.resources import Kind, Resource
 
 KIND_ORDER = {Kind.PROFILE: 0, Kind.TOPIC: 1, Kind.PROFILE_GROUP: 2, Kind.USER: 3}
 
@@ -63,52 +63,3 @@ def _members(resource: Resource | None) -> list[str]:
     if resource is None:
         return []
     return list(resource.fields.get("groups") or [])
-
-
-def find_cycle(graph: Mapping[str, Iterable[str]]) -> list[str] | None:
-    """The first cycle of ``graph`` (name -> names it holds) as ``[A, B, A]``, or None."""
-    state: dict[str, int] = {}  # 1 on the stack, 2 done
-    for start in sorted(graph):
-        if state.get(start):
-            continue
-        stack: list[tuple[str, list[str]]] = [(start, sorted(graph.get(start, ())))]
-        path = [start]
-        state[start] = 1
-        while stack:
-            node, children = stack[-1]
-            if not children:
-                state[node] = 2
-                stack.pop()
-                path.pop()
-                continue
-            child = children.pop(0)
-            if state.get(child) == 1:
-                return path[path.index(child):] + [child]
-            if not state.get(child) and child in graph:
-                state[child] = 1
-                path.append(child)
-                stack.append((child, sorted(graph.get(child, ()))))
-    return None
-
-
-def group_graph(desired: Mapping[ResourceKey, Resource],
-                kept_live: Iterable[Resource]) -> dict[str, list[str]]:
-    """The groups the plan leaves behind: config's, plus the live groups that stay as they are."""
-    graph = {r.name: list(r.fields.get("groups") or [])
-             for r in desired.values() if r.kind is Kind.PROFILE_GROUP}
-    for resource in kept_live:
-        graph.setdefault(resource.name, list(resource.fields.get("groups") or []))
-    return graph
-
-
-def cycle_problem(desired: Mapping[ResourceKey, Resource],
-                  kept_live: Iterable[Resource]) -> Problem | None:
-    """The error for a cycle among profile groups: ``profile groups form a cycle: A > B > A``."""
-    cycle = find_cycle(group_graph(desired, kept_live))
-    if cycle is None:
-        return None
-    resource = desired.get(ResourceKey.of(Kind.PROFILE_GROUP, cycle[0]))
-    location = resource.location("groups") if resource else None
-    address = resource.address if resource else ""
-    return Problem(f"profile groups form a cycle: {' > '.join(cycle)}", location, address,
-                   "groups" if resource else "")

@@ -86,10 +86,12 @@ class Ledger:
         return f"Re-run `scsync apply` to finish: {left} {noun}."
 
     def closing_lines(self) -> list[str]:
-        """The summary line, then the stop reason and the re-run hint when there are any."""
+        """The summary line, then the stop reason and the re-run hint when there are any (each a
+        sentence: they are joined on one line in an error message)."""
         lines = [self.summary_line()]
         if self.stopped:
-            lines.append(f"Stopped: {self.stopped}")
+            stop = "" if self.stopped.endswith((".", "!", "?")) else "."
+            lines.append(f"Stopped: {self.stopped}{stop}")
         if hint := self.rerun_hint():
             lines.append(hint)
         return lines

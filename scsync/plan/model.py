@@ -99,6 +99,10 @@ class RateInfo(Frozen):
     window_s: int = 3600
 
 
+# How a refusal that ``--force`` lifts says so, in errors and in every renderer.
+FORCE_HINT = "(use --force to apply anyway)"
+
+
 class Refusal(Frozen):
     """Why a safety gate refused the plan; ``forceable`` refusals are lifted by ``--force``."""
 

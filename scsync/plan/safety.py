@@ -8,8 +8,9 @@ from collections import Counter
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
+from scsync.errors import SafetyError
 from scsync.plan.diff import Draft
-from scsync.plan.model import Action, Refusal, Unmanaged
+from scsync.plan.model import FORCE_HINT, Action, Plan, Refusal, Unmanaged
 from scsync.plan.options import PlanOptions
 from scsync.providers.base import LiveState
 from scsync.resources import Kind
@@ -82,3 +83,12 @@ def _percent(ratio: float) -> str:
 def gate(drafts: list[Draft], live: LiveState, options: PlanOptions) -> list[Refusal]:
     """Every refusal of the plan: protected deletes first, then thresholds."""
     return protect(drafts, options) + thresholds(drafts, live, options)
+
+
+def refusal_error(plan: Plan) -> SafetyError | None:
+    """The error of a refused plan (exit 3), one reason per gate that holds; None when no gate
+    refuses it. The one place that words it, for ``apply`` and for a saved plan alike."""
+    if not plan.refused:
+        return None
+    return SafetyError([r.reason if not r.forceable else f"{r.reason} {FORCE_HINT}"
+                        for r in plan.refusals if not r.forceable or not plan.forced])

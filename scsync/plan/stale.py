@@ -46,24 +46,12 @@ def _active(plan: Plan) -> Iterator[Change]:
     return (c for c in plan.changes if not c.blocked)
 
 
-def remaining_changes(plan: Plan, live: LiveState) -> Remaining:
-    """Split the plan's (unblocked) changes: a change whose live object already equals its
-    ``after`` (a delete whose object is gone) is done; every other change is still to do."""
-    return _survey(plan, live)[0]
-
-
 def _reason(change: Change, found: Resource | None) -> str:
     if change.action == "create":
         return f"{change.address}: created on the platform since the plan was made"
     if found is None:
         return f"{change.address}: deleted on the platform since the plan was made"
     return f"{change.address}: changed on the platform since the plan was made"
-
-
-def stale_objects(plan: Plan, live: LiveState) -> list[tuple[str, str]]:
-    """(address, reason) of each change that is neither done nor still planned against the
-    live object it was planned against."""
-    return _survey(plan, live)[1]
 
 
 def _survey(plan: Plan, live: LiveState) -> tuple[Remaining, list[tuple[str, str]]]:
@@ -80,11 +68,6 @@ def _survey(plan: Plan, live: LiveState) -> tuple[Remaining, list[tuple[str, str
         if not still_matches(change, found):
             stale.append((change.address, _reason(change, found)))
     return result, stale
-
-
-def check_stale(plan: Plan, *, config_digest: str, live: LiveState) -> list[str]:
-    """One reason per stale object (and one for a changed config); empty when the plan holds."""
-    return _digest_reasons(plan, config_digest) + [r for _, r in stale_objects(plan, live)]
 
 
 def _digest_reasons(plan: Plan, config_digest: str) -> list[str]:

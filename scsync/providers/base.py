@@ -3,9 +3,8 @@
 
 A provider speaks resources, not plans. The plan asks it which call a change needs
 (``create_call`` / ``update_call`` / ``delete_call``: pure, no I/O, so ``plan`` can list and price
-every write) and ``apply`` hands those calls back to ``execute``. ``create``/``update``/``delete``
-are the same two steps for callers without a plan. Overrides must not read per object: ``read``
-uses paged list endpoints only.
+every write) and ``apply`` hands those calls back to ``execute``. Overrides must not read per
+object: ``read`` uses paged list endpoints only.
 """
 
 from __future__ import annotations

@@ -15,12 +15,11 @@ from typing import Any
 from urllib.parse import quote
 
 from scsync.errors import ProviderError
-from scsync.providers.base import Call, ConnectedProfile, LiveState
+from scsync.providers.base import Call, LiveState
 from scsync.providers.pages import page_index, page_key
 from scsync.resources import (
     FLOW_FIELDS,
     FLOW_LIST_FIELDS,
-    NETWORKS,
     Kind,
     Resource,
     ResourceKey,
@@ -149,19 +148,6 @@ def group_ref(name: str, live: LiveState) -> int | str | dict[str, str]:
     if found is not None and found.id:
         return _id_value(found.id)
     return {"ref": address(Kind.PROFILE_GROUP, name)}
-
-
-def pick_connected_profile(profiles: list[ConnectedProfile], network: str,
-                           service_id: str) -> ConnectedProfile | None:
-    """The connected profile that admins the page: not expired first, then the lowest id."""
-    caseless = NETWORKS[network].case_insensitive if network in NETWORKS else False
-
-    def same(a: str, b: str) -> bool:
-        return a.lower() == b.lower() if caseless else a == b
-
-    admins = [cp for cp in profiles
-              if any(p.network == network and same(p.service_id, service_id) for p in cp.pages)]
-    return min(admins, key=lambda cp: (cp.expired, cp.id), default=None)
 
 
 def service_entry(stream: Mapping[str, Any], live: LiveState) -> dict[str, Any]:

@@ -2,8 +2,7 @@
 and writes one call per changed object, over an ``ApiClient`` (``platform-api.md``).
 
 It speaks resources, not plans: ``read``; the pure call builders ``create_call``, ``update_call``,
-``delete_call`` (``scsync.providers.calls``); ``execute``; and the conveniences ``create``,
-``update(key, changed_fields)`` and ``delete`` for callers without a plan.
+``delete_call`` (``scsync.providers.calls``); and ``execute``.
 """
 
 from __future__ import annotations
@@ -13,12 +12,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from scsync.errors import NotFoundError, ProviderError
+from scsync.errors import ProviderError
 from scsync.providers import parse
 from scsync.providers.base import Account, Call, HistoryEntry, LiveState
 from scsync.providers.calls import CallBuilder, resolve_path, resolve_refs
 from scsync.providers.http import ApiClient
-from scsync.resources import Kind, Resource, ResourceKey, profile_ident
+from scsync.resources import Kind, Resource, profile_ident
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +41,6 @@ class SocialConnectProvider:
         self.calls = CallBuilder(self.account_id)
         self._on_close = on_close
         self._extra_secrets: tuple[str, ...] = ()
-        self._live: LiveState | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(account_id={self.account_id}, {self.client!r})"
@@ -79,7 +77,6 @@ class SocialConnectProvider:
         live.rate = self.client.rate
         live.reads = self.client.reads - start
         live.read_at = self._now()
-        self._live = live
         logger.debug("read %d objects of account %s in %d calls", len(live.resources),
                      self.account_id, live.reads)
         return live
@@ -114,10 +111,14 @@ class SocialConnectProvider:
         return datetime.fromtimestamp(self.client.now(), tz=UTC)
 
     def _account(self) -> tuple[Account, list[Mapping[str, Any]]]:
+        return parse.parse_account(self.account_body())
+
+    def account_body(self) -> Mapping[str, Any]:
+        """The account's item of ``/me/accounts`` as the API gives it (features, projects)."""
         for page in self.client.pages("/me/accounts"):
             for item in page:
                 if str(item.get("id")) == str(self.account_id):
-                    return parse.parse_account(item)
+                    return dict(item)
         raise ProviderError(f"account {self.account_id} is not among the accounts this token "
                             "can use; check provider.account_id and the token's user")
 
@@ -177,7 +178,6 @@ class SocialConnectProvider:
         raised with ``ambiguous`` set, and the caller re-reads before trying again.
         """
         path, form = resolve_path(call.path, ids), resolve_refs(call.form, ids)
-        self._live = None
         logger.debug("%s %s (%s %s)", call.method, path, call.action, call.address)
         if call.method == "DELETE":
             self.client.delete(path)
@@ -186,36 +186,6 @@ class SocialConnectProvider:
         if call.action == "create" and isinstance(body, dict) and body.get("id") is not None:
             return str(body["id"])
         return None
-
-    def _state(self) -> LiveState:
-        return self._live if self._live is not None else self.read()
-
-    def _live_resource(self, key: ResourceKey, live: LiveState) -> Resource:
-        found = live.find(key)
-        if found is None:
-            raise NotFoundError(f"{key.kind.value}.{key.ident} is not on the platform")
-        return found
-
-    def create(self, resource: Resource, live: LiveState | None = None) -> str | None:
-        """Create ``resource`` (a topic or profile group); returns its platform id."""
-        return self.execute(self.create_call(resource, live or self._state()), {})
-
-    def update(self, key: ResourceKey, changed_fields: Mapping[str, Any],
-               live: LiveState | None = None) -> None:
-        """Set ``changed_fields`` (field -> new value) on the live object of ``key``."""
-        live = live or self._state()
-        current = self._live_resource(key, live)
-        name = current.name
-        if current.kind in (Kind.TOPIC, Kind.PROFILE_GROUP) and "name" in changed_fields:
-            name = str(changed_fields["name"])
-        desired = Resource(kind=current.kind, name=name,
-                           fields={**current.fields, **changed_fields}, id=current.id)
-        self.execute(self.update_call(current, changed_fields, desired, live), {})
-
-    def delete(self, key: ResourceKey, live: LiveState | None = None) -> None:
-        """Delete the live object of ``key`` (a topic or profile group)."""
-        live = live or self._state()
-        self.execute(self.delete_call(self._live_resource(key, live)), {})
 
     def close(self) -> None:
         self.client.close()

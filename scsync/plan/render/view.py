@@ -8,14 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from scsync.plan.model import Change, HealthItem, Plan, Summary, summary_line
+from scsync.plan.model import FORCE_HINT, Change, HealthItem, Plan, Summary, summary_line
 from scsync.plan.render import filters
 from scsync.plan.render.filters import Line
 from scsync.providers.base import Call
 from scsync.resources import SET_FIELDS, Kind, compare_value
 
 Shape = Literal["scalar", "text", "list"]
-FORCE_HINT = "(use --force to apply anyway)"
 NO_CHANGES = "No changes. The platform matches the configuration."
 _SYMBOL = {"create": "+", "update": "~", "delete": "-", "blocked": "!"}
 _HEADER = {"create": "will be created", "update": "will be updated in place",
