@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the rest is imported where used: a plan needs neither apply
     from scsync.ops.export import ExportResult
     from scsync.plan.ledger import Ledger
     from scsync.plan.progress import ProgressEvent
+    from scsync.providers.login import Login
 
 
 def load(root: Path, *, var_files: Sequence[Path] = (), cache: bool = False) -> Config:
@@ -121,9 +122,31 @@ def provider_settings(config: Config, env: Mapping[str, str]) -> dict[str, Any]:
 def open_provider(config: Config, *, hooks: Hooks = Hooks(),
                   env: Mapping[str, str] | None = None) -> Provider:
     """The provider of ``config`` (secrets resolved from ``env``, default the process's)."""
-    settings = provider_settings(config, os.environ if env is None else env)
+    env = os.environ if env is None else env
+    settings = provider_settings(config, env)
     return build_provider(settings, base_dir=config.root, on_wait=hooks.on_wait,
-                          on_notice=hooks.on_notice, max_wait_s=hooks.max_wait_s)
+                          on_notice=hooks.on_notice, max_wait_s=hooks.max_wait_s, env=env)
+
+
+def login(root: Path, *, env: Mapping[str, str] | None = None) -> Login:
+    """Start ``scsync login`` for the account in ``root``: ``Login.url`` is where the person
+    grants access, ``Login.complete(code)`` stores the tokens. A token or refresh token whose
+    variable is unset is left out: logging in is how one gets them."""
+    from scsync.providers.login import begin
+
+    env = os.environ if env is None else env
+    config = load(root)
+    settings = config.settings.provider.model_dump(exclude_none=True)
+    for name in SECRET_FIELDS:
+        value = settings.get(name)
+        if isinstance(value, str):
+            try:
+                settings[name] = secrets.resolve(value, env, where=f"provider.{name}")
+            except ScsyncError:
+                if name not in ("token", "refresh_token"):
+                    raise
+                del settings[name]
+    return begin(settings, base_dir=config.root, env=env)
 
 
 def plan_options(config: Config, *, force: bool = False,

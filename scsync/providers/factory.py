@@ -7,6 +7,8 @@ in-process through ``httpx.WSGITransport``, so it exercises the very same provid
 
 from __future__ import annotations
 
+import os
+import ssl
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -14,7 +16,14 @@ from typing import Any, ClassVar
 import httpx
 
 from scsync.errors import AuthError, ProviderError
-from scsync.providers.auth import Credentials
+from scsync.providers import tokens
+from scsync.providers.auth import (
+    Credentials,
+    Renewal,
+    source_of,
+    stored_credentials,
+    web_app_origin,
+)
 from scsync.providers.base import Provider
 from scsync.providers.http import ApiClient, ClientOptions, NoticeCallback, WaitCallback
 from scsync.providers.socialconnect import SocialConnectProvider
@@ -44,36 +53,74 @@ def _account_id(settings: Mapping[str, Any]) -> int:
                             f"(got {value!r})") from None
 
 
-def _credentials(settings: Mapping[str, Any]) -> Credentials:
-    token = _optional_text(settings, "token")
-    if token is None:
+def renewal_of(settings: Mapping[str, Any], *, base_dir: Path,
+               env: Mapping[str, str]) -> Renewal:
+    """Where the provider's tokens are renewed and kept (``oauth_url``, ``token_store``)."""
+    base_url = str(settings.get("base_url") or DEFAULT_BASE_URL)
+    oauth_url = _optional_text(settings, "oauth_url") or web_app_origin(base_url)
+    key = f"{base_url}|{settings.get('account_id')}|{settings.get('client_id') or ''}"
+    store = tokens.open_store(configured=_optional_text(settings, "token_store"), key=key,
+                              env=env, repository=base_dir)
+    source = source_of(_optional_text(settings, "token"), _optional_text(settings, "refresh_token"))
+    return Renewal(oauth_url, store, source)
+
+
+def _credentials(settings: Mapping[str, Any], renewal: Renewal) -> Credentials:
+    """The configured credentials, or the stored ones descending from the same secret."""
+    configured = Credentials(token=_optional_text(settings, "token") or "",
+                             refresh_token=_optional_text(settings, "refresh_token"),
+                             client_id=_optional_text(settings, "client_id"),
+                             client_secret=_optional_text(settings, "client_secret"))
+    stored = renewal.store.load() if renewal.store is not None else None
+    credentials = stored_credentials(configured, stored, renewal.source)
+    if not credentials.token:
         raise AuthError("no access token: set provider.token, for example "
-                        "token: ${env:SCSYNC_TOKEN}")
-    return Credentials(token=token, refresh_token=_optional_text(settings, "refresh_token"),
-                       client_id=_optional_text(settings, "client_id"),
-                       client_secret=_optional_text(settings, "client_secret"))
+                        "token: ${env:SCSYNC_TOKEN}, or run scsync login")
+    return credentials
 
 
-def _options(settings: Mapping[str, Any], *, max_wait_s: float, in_process: bool) -> ClientOptions:
+def client_options(settings: Mapping[str, Any], *, base_dir: Path) -> ClientOptions:
+    """The HTTP options of a socialconnect provider block (timeout, TLS verification)."""
+    return _options(settings, max_wait_s=900, in_process=False, base_dir=base_dir)
+
+
+def _options(settings: Mapping[str, Any], *, max_wait_s: float, in_process: bool,
+             base_dir: Path) -> ClientOptions:
     version = _optional_text(settings, "version")
     timeout = settings.get("timeout", settings.get("timeout_s"))
     return ClientOptions(version=version, timeout_s=float(timeout or 30.0),
-                         verify_tls=bool(settings.get("verify_tls", True)),
+                         verify_tls=_verify(settings.get("verify_tls", True), base_dir),
                          in_process=in_process, max_wait_s=float(max_wait_s))
+
+
+def _verify(value: Any, base_dir: Path) -> bool | ssl.SSLContext:
+    """``verify_tls``: a flag, or a CA bundle's path (relative to the config directory)."""
+    if not isinstance(value, str):
+        return bool(value)
+    path = base_dir / os.path.expanduser(value)
+    try:
+        return ssl.create_default_context(cafile=str(path))
+    except (OSError, ssl.SSLError) as exc:
+        raise ProviderError(f"provider.verify_tls: cannot use {path} as a CA bundle: "
+                            f"{getattr(exc, 'strerror', None) or exc}") from None
 
 
 def build_provider(settings: Mapping[str, Any], *, base_dir: Path,
                    on_wait: WaitCallback | None = None, on_notice: NoticeCallback | None = None,
-                   max_wait_s: float = 900, transport: httpx.BaseTransport | None = None
-                   ) -> Provider:
-    """The provider of a ``provider:`` block (``type`` socialconnect, the default, or emulator)."""
+                   max_wait_s: float = 900, transport: httpx.BaseTransport | None = None,
+                   env: Mapping[str, str] | None = None) -> Provider:
+    """The provider of a ``provider:`` block (``type`` socialconnect, the default, or emulator);
+    ``env`` (default the process's) locates the token store."""
     kind = str(settings.get("type") or "socialconnect")
     hooks: dict[str, Any] = {"on_wait": on_wait, "on_notice": on_notice}
     if kind == "socialconnect":
+        renewal = renewal_of(settings, base_dir=base_dir,
+                             env=os.environ if env is None else env)
         client = ApiClient(str(settings.get("base_url") or DEFAULT_BASE_URL),
-                           _credentials(settings), transport=transport,
-                           options=_options(settings, max_wait_s=max_wait_s, in_process=False),
-                           **hooks)
+                           _credentials(settings, renewal), transport=transport,
+                           options=_options(settings, max_wait_s=max_wait_s, in_process=False,
+                                            base_dir=base_dir),
+                           renewal=renewal, **hooks)
         return SocialConnectProvider(client, _account_id(settings))
     if kind == "emulator":
         return _emulator_provider(settings, base_dir=base_dir, max_wait_s=max_wait_s, **hooks)
@@ -115,7 +162,8 @@ def _emulator_provider(settings: Mapping[str, Any], *, base_dir: Path, max_wait_
     try:
         token = emulator.token_for(_optional_text(settings, "user"))
         client = ApiClient(EMULATOR_BASE_URL, Credentials(token=token),
-                           options=_options(settings, max_wait_s=max_wait_s, in_process=True),
+                           options=_options(settings, max_wait_s=max_wait_s, in_process=True,
+                                            base_dir=base_dir),
                            transport=httpx.WSGITransport(app=emulator.wsgi),
                            on_wait=on_wait, on_notice=on_notice)
         account_id = settings.get("account_id") or emulator.account_id
