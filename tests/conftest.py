@@ -1,9 +1,11 @@
-"""Shared pytest set-up: the golden-file option and a guard that keeps tests on loopback."""
+"""Shared pytest set-up: the golden-file option, a guard that keeps tests on loopback, and a
+private cache directory (the token store) outside the user's home, whether or not CI is set."""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -38,3 +40,16 @@ def _guarded_connect(self: socket.socket, address: object) -> None:
 def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail any test that tries to reach a host other than loopback."""
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+@pytest.fixture(scope="session")
+def _cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache-home")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(monkeypatch: pytest.MonkeyPatch, _cache_home: Path) -> None:
+    """Token stores go to a temporary directory (subprocesses inherit it); ``CI`` is unset so a
+    test behaves the same on a workstation and on a runner (tests of the CI case set it)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(_cache_home))
+    monkeypatch.delenv("CI", raising=False)

@@ -42,7 +42,7 @@ def test_a_missing_token() -> None:
     with pytest.raises(AuthError) as caught:
         _build({"type": "socialconnect", "account_id": 1, "token": ""})
     assert str(caught.value) == ("no access token: set provider.token, for example "
-                                 "token: ${env:SCSYNC_TOKEN}")
+                                 "token: ${env:SCSYNC_TOKEN}, or run scsync login")
 
 
 def test_a_bad_account_id_and_type() -> None:

@@ -131,7 +131,8 @@ def token_grant(http: httpx.Client, oauth_url: str, credentials: Credentials, *,
                 now: Callable[[], float]) -> Credentials:
     """Call the token endpoint (GET, query parameters) with ``grant``; raises ``AuthError`` when
     the platform refuses."""
-    secrets = (*secrets, *credentials.secrets(), *grant.values())
+    secrets = (*secrets, *credentials.secrets(),
+               *(v for k, v in grant.items() if k != "grant_type" and v))
     params = {**grant, "client_id": credentials.client_id or "",
               "client_secret": credentials.client_secret or ""}
     try:
