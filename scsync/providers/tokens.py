@@ -131,8 +131,8 @@ def open_store(*, configured: str | None, key: str, env: Mapping[str, str],
     name = f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
     path = cache_dir(env) / "scsync" / "tokens" / name
     if env.get("CI", "").strip().lower() in CI_VALUES:
-        return TokenStore(path, "CI is set and provider.token_store is not (a CI runner's cache "
-                                "does not outlive the job)")
+        return TokenStore(path, "CI is set and provider.token_store is not: a CI runner's cache "
+                                "does not outlive the job")
     return TokenStore(path)
 
 
