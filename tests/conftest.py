@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from pathlib import Path
 
 import pytest
 
@@ -42,14 +41,11 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
 
 
-@pytest.fixture(scope="session")
-def _cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("cache-home")
-
-
 @pytest.fixture(autouse=True)
-def _private_cache(monkeypatch: pytest.MonkeyPatch, _cache_home: Path) -> None:
-    """Token stores go to a temporary directory (subprocesses inherit it); ``CI`` is unset so a
-    test behaves the same on a workstation and on a runner (tests of the CI case set it)."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(_cache_home))
+def _private_cache(monkeypatch: pytest.MonkeyPatch,
+                   tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Token stores go to a directory of this test's own (subprocesses inherit it), so no test
+    sees another's tokens; ``CI`` is unset so a test behaves the same on a workstation and on a
+    runner (tests of the CI case set it)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache", numbered=True)))
     monkeypatch.delenv("CI", raising=False)
