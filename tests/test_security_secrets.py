@@ -102,7 +102,8 @@ def account(path: Path, url: str, oauth: str) -> Path:
     shutil.copytree(ROOT / "examples/config", path, ignore=shutil.ignore_patterns(".scsync"))
     text = (path / "scsync.yaml").read_text()
     start, end = text.index("provider:"), text.index("ownership:")
-    (path / "scsync.yaml").write_text(text[:start] + PROVIDER.format(url=url, oauth=oauth) + text[end:])
+    provider = PROVIDER.format(url=url, oauth=oauth)
+    (path / "scsync.yaml").write_text(text[:start] + provider + text[end:])
     return path
 
 
