@@ -10,7 +10,19 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from test_provider_helpers import (
+
+from scsync.errors import (
+    AuthError,
+    NotFoundError,
+    PlatformRejected,
+    ProviderError,
+    RateLimitError,
+    ServerError,
+    TokenExpiredError,
+    TransportError,
+)
+from scsync.providers.http import RetryPolicy
+from tests.test_provider_helpers import (
     BASE,
     CLIENT_SECRET,
     NEW_TOKEN,
@@ -28,18 +40,6 @@ from test_provider_helpers import (
     rate_headers,
     refresh_credentials,
 )
-
-from scsync.errors import (
-    AuthError,
-    NotFoundError,
-    PlatformRejected,
-    ProviderError,
-    RateLimitError,
-    ServerError,
-    TokenExpiredError,
-    TransportError,
-)
-from scsync.providers.http import RetryPolicy
 
 # -- requests ------------------------------------------------------------------------------------
 
