@@ -16,7 +16,14 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 import yaml
-from test_provider_helpers import (
+
+from scsync.emulator import BackgroundServer, Emulator, open_emulator
+from scsync.errors import AuthError, ProviderError
+from scsync.providers.auth import Credentials, Renewal, web_app_origin
+from scsync.providers.http import ApiClient
+from scsync.providers.tokens import TokenStore, open_store
+from tests.cli_support import run_process
+from tests.test_provider_helpers import (
     BASE,
     CLIENT_SECRET,
     NEW_TOKEN,
@@ -30,13 +37,6 @@ from test_provider_helpers import (
     ok,
     refresh_credentials,
 )
-
-from scsync.emulator import BackgroundServer, Emulator, open_emulator
-from scsync.errors import AuthError, ProviderError
-from scsync.providers.auth import Credentials, Renewal, web_app_origin
-from scsync.providers.http import ApiClient
-from scsync.providers.tokens import TokenStore, open_store
-from tests.cli_support import run_process
 
 FIXTURE = Path(__file__).resolve().parent.parent / "examples" / "platform" / "claralines.yaml"
 REFRESH_PATH = "/oauth/access_token/"
@@ -193,12 +193,12 @@ def test_two_refreshes_in_a_row_across_two_processes(
     _, server = platform
     root, cache = _account(tmp_path, server), tmp_path / "cache"
     env = {**SECRET_ENV, "XDG_CACHE_HOME": str(cache)}
-    first = run_process(["plan", "-C", str(root)], env=env, module=True)
+    first = run_process(["plan", "-C", str(root)], env=env)
     assert first.returncode == 0, first.stderr
     assert "access token expired; refreshed it and kept the new tokens in" in first.stderr
     once = _stored(cache)
     _advance(server, 91)  # the refreshed token expires too; its refresh token was rotated
-    second = run_process(["plan", "-C", str(root)], env=env, module=True)
+    second = run_process(["plan", "-C", str(root)], env=env)
     assert second.returncode == 0, second.stderr
     assert "access token expired; refreshed it and kept the new tokens in" in second.stderr
     twice = _stored(cache)
@@ -214,7 +214,7 @@ def test_on_ci_without_a_store_the_run_stops_and_says_how_to_renew(
     _, server = platform
     root, cache = _account(tmp_path, server), tmp_path / "cache"
     env = {**SECRET_ENV, "XDG_CACHE_HOME": str(cache), "CI": "true"}
-    result = run_process(["plan", "-C", str(root)], env=env, module=True)
+    result = run_process(["plan", "-C", str(root)], env=env)
     assert result.returncode == 1
     assert result.stderr == (
         "error: the access token has expired and scsync will not refresh it here: the platform "
@@ -249,7 +249,7 @@ def test_login_stores_tokens_that_the_next_run_uses(
     assert lines[2].startswith(f"Logged in as ops@claralines.example; the tokens are kept in "
                                f"{path} (the access token works until ")
     stored = _stored(cache)
-    plan = run_process(["plan", "-C", str(root)], env=env, module=True)
+    plan = run_process(["plan", "-C", str(root)], env=env)
     assert plan.returncode == 0, plan.stderr
     for secret in (stored["access_token"], stored["refresh_token"], "demo-client-secret", code):
         assert secret not in _shown(login) + _shown(plan)
@@ -261,7 +261,7 @@ def test_login_refuses_where_tokens_cannot_be_kept(
     root = _account(tmp_path, server, token=False)
     env = {"SC_CLIENT_ID": "claralines-ci", "SC_CLIENT_SECRET": "demo-client-secret",
            "CI": "true"}
-    result = run_process(["login", "-C", str(root)], env=env, module=True)
+    result = run_process(["login", "-C", str(root)], env=env)
     assert (result.returncode, result.stderr) == (1, (
         "error: scsync login cannot keep the tokens: CI is set and provider.token_store is not: "
         "a CI runner's cache does not outlive the job\n"))
@@ -291,7 +291,7 @@ def test_verify_tls_takes_a_ca_bundle(tmp_path: Path) -> None:
             f"scsync: 1\nprovider:\n  type: socialconnect\n  base_url: {server.url}\n"
             f"  account_id: 1001\n  token: ${{env:SC_TOKEN}}\n  verify_tls: {ca_file}\n")
         result = run_process(["snapshot", "-C", str(root), "-o", str(tmp_path / "s.yaml")],
-                             env={"SC_TOKEN": "demo-admin-token"}, module=True)
+                             env={"SC_TOKEN": "demo-admin-token"})
     finally:
         server.stop()
         emulator.close()
