@@ -229,3 +229,27 @@ def test_tls_options_are_checked(tmp_path: Path) -> None:
                                        "--tls-cert", str(pem), "--tls-key", str(pem)])
     assert bad.exit_code == 1
     assert bad.output.startswith(f"Error: cannot load the TLS certificate {pem} with key {pem}: ")
+
+
+def test_tls_from_a_certificate_and_key(tmp_path: Path) -> None:
+    trustme = pytest.importorskip("trustme")
+    from scsync.emulator.tls import from_files
+
+    ca = trustme.CA()
+    issued = ca.issue_cert("127.0.0.1")
+    cert, key, ca_file = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
+    issued.cert_chain_pems[0].write_to_path(str(cert))
+    issued.private_key_pem.write_to_path(str(key))
+    ca.cert_pem.write_to_path(str(ca_file))
+    emulator = open_emulator(tmp_path / "c.db", fixture=make_fixture())
+    server = BackgroundServer(emulator, tls=from_files(cert, key))
+    try:
+        context = ssl.create_default_context(cafile=str(ca_file))
+        me = httpx.get(f"{server.url}/me", headers=AUTH, verify=context)
+        refreshed = httpx.get(f"{server.oauth_url}/oauth/access_token/", verify=context, params={
+            **CLIENT, "grant_type": "refresh_token", "refresh_token": "admin-refresh"})
+    finally:
+        server.stop()
+        emulator.close()
+    assert server.url.startswith("https://") and server.oauth_url.startswith("https://")
+    assert me.json()["response"]["id"] == 1 and refreshed.status_code == 200

@@ -184,6 +184,13 @@ def _stored(cache: Path) -> dict[str, str]:
     return dict(json.loads(path.read_text()))
 
 
+def _token_calls(server: BackgroundServer) -> list[dict[str, object]]:
+    """The calls the emulator's token endpoint received (as its call log records them)."""
+    calls = httpx.get(f"{server.url}/_emulator/calls").json()
+    return [{k: c[k] for k in ("method", "path", "status", "grant")} for c in calls
+            if c.get("origin") == "web"]
+
+
 def _shown(result: object) -> str:
     return f"{getattr(result, 'stdout', '')}{getattr(result, 'stderr', '')}"
 
@@ -203,6 +210,8 @@ def test_two_refreshes_in_a_row_across_two_processes(
     assert "access token expired; refreshed it and kept the new tokens in" in second.stderr
     twice = _stored(cache)
     assert twice["refresh_token"] not in (once["refresh_token"], "demo-admin-refresh")
+    assert _token_calls(server) == [
+        {"method": "GET", "path": REFRESH_PATH, "status": 200, "grant": "refresh_token"}] * 2
     shown = _shown(first) + _shown(second)
     for secret in (*SECRET_ENV.values(), *once.values(), *twice.values()):
         if isinstance(secret, str) and len(secret) > 8:
@@ -223,7 +232,7 @@ def test_on_ci_without_a_store_the_run_stops_and_says_how_to_renew(
         "job). Renew the secret: run `scsync login` where a token store can be kept and set the "
         "new access token in SC_TOKEN (a CI secret), or set provider.token_store to a file "
         "outside the repository that persists between runs\n")
-    assert not cache.exists()
+    assert not cache.exists() and _token_calls(server) == []
     still = httpx.get(f"{server.oauth_url}{REFRESH_PATH}", params={
         "grant_type": "refresh_token", "refresh_token": "demo-admin-refresh",
         "client_id": "claralines-ci", "client_secret": "demo-client-secret"})
@@ -249,6 +258,8 @@ def test_login_stores_tokens_that_the_next_run_uses(
     assert lines[2].startswith(f"Logged in as ops@claralines.example; the tokens are kept in "
                                f"{path} (the access token works until ")
     stored = _stored(cache)
+    assert _token_calls(server) == [{"method": "GET", "path": REFRESH_PATH, "status": 200,
+                                     "grant": "authorization_code"}]
     plan = run_process(["plan", "-C", str(root)], env=env)
     assert plan.returncode == 0, plan.stderr
     for secret in (stored["access_token"], stored["refresh_token"], "demo-client-secret", code):
@@ -310,3 +321,13 @@ def test_the_query_string_of_a_token_request_is_not_logged(
     assert parse_qs(seen[1].url.query.decode())["client_secret"] == [CLIENT_SECRET]
     for secret in (CLIENT_SECRET, REFRESH, NEW_TOKEN, TOKEN):
         assert secret not in caplog.text
+
+
+def test_a_ca_bundle_that_cannot_be_read_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "scsync.yaml").write_text(
+        "scsync: 1\nprovider:\n  type: socialconnect\n  base_url: https://api.engagor.com\n"
+        "  account_id: 1001\n  token: ${env:SC_TOKEN}\n  verify_tls: certs/missing.pem\n")
+    result = run_process(["plan", "-C", str(tmp_path)], env={"SC_TOKEN": "t"})
+    assert (result.returncode, result.stderr) == (1, (
+        f"error: provider.verify_tls: cannot use {tmp_path / 'certs/missing.pem'} as a CA "
+        "bundle: No such file or directory\n"))

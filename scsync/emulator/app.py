@@ -9,7 +9,8 @@ transaction, log it.
 Controls, under ``/_emulator/`` (loopback clients only; no auth, rate limit or faults):
 
 - ``GET /_emulator/calls``: the call log, a JSON list of ``{method, path, status, user, time,
-  form?, error?, fault?}`` (``user`` is the caller's e-mail; form values JSON-decoded; never a
+  form?, error?, fault?}`` (calls to the web-app origin's token endpoint too, with ``origin: web``
+  and their ``grant``) (``user`` is the caller's e-mail; form values JSON-decoded; never a
   token; ``error``: the error id of a refused call; ``fault``: the injected fault, ``error`` (a
   500), ``dropped`` (no answer, not handled: ``status`` null) or ``lost`` (handled, then no
   answer)).

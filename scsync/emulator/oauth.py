@@ -7,6 +7,7 @@ it) or from a form body (POST): ``grant_type`` ``refresh_token`` (with ``refresh
 ``client_id`` and ``client_secret``. It answers ``{access_token, expires_in, scope,
 refresh_token, token_type}`` (no envelope); a refresh rotates the refresh token, so the old one
 stops working. ``/oauth/authorize/`` answers a short page saying how the emulator mints codes.
+Token calls go into the API's call log (``origin: web``, the ``grant``; never a parameter).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from scsync.emulator.auth import DEFAULT_SCOPES, TOKEN_LIFETIME_S, store_token
+from scsync.emulator.clock import iso
 from scsync.emulator.errors import ApiError, invalid
 from scsync.emulator.platform import Platform
 from scsync.emulator.store import Tx, dumps
@@ -48,8 +50,19 @@ class OAuthApp:
                 body, status = self._token(request, path), 200
             except ApiError as exc:
                 body, status = exc.body(), exc.status
+            self._log(request, status)
             response = Response(dumps(body), status, mimetype="application/json")
         return response(environ, start_response)
+
+    def _log(self, request: Request, status: int) -> None:
+        """Into the API's call log: method, path, grant and status (never a parameter's value
+        otherwise: they are secrets)."""
+        grant = request.args.get("grant_type") or request.form.get("grant_type")
+        entry = {"method": request.method, "path": request.path, "status": status, "user": None,
+                 "origin": "web", "grant": grant if grant in GRANTS else None}
+        with self.platform.tx(write=True) as tx:
+            entry["time"] = iso(tx.now)
+            tx.conn.execute("INSERT INTO calls (data) VALUES (?)", (dumps(entry),))
 
     def _token(self, request: Request, path: str) -> dict[str, Any]:
         if path != TOKEN_PATH:
