@@ -266,6 +266,21 @@ def test_login_stores_tokens_that_the_next_run_uses(
         assert secret not in _shown(login) + _shown(plan)
 
 
+def test_login_with_a_spent_code_says_to_log_in_again(
+        tmp_path: Path, platform: tuple[Emulator, BackgroundServer]) -> None:
+    _, server = platform
+    root = _account(tmp_path, server, token=False)
+    env = {"SC_CLIENT_ID": "claralines-ci", "SC_CLIENT_SECRET": "demo-client-secret"}
+    result = run_process_input(["login", "-C", str(root)], env=env,
+                               input=f"{server.oauth_url}/done?code=emc-spent&state=x\n")
+    assert result.returncode == 1
+    assert result.stderr.endswith(
+        "error: the web app refused the authorization code: no_permission: Invalid or expired "
+        "authorization code.; run scsync login again for a new code (a code works once, for a "
+        "few minutes)\n")
+    assert "demo-client-secret" not in result.stdout + result.stderr
+
+
 def test_login_refuses_where_tokens_cannot_be_kept(
         tmp_path: Path, platform: tuple[Emulator, BackgroundServer]) -> None:
     _, server = platform

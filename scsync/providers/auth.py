@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import httpx
 
-from scsync.errors import AuthError, ProviderError, ResponseInfo, redact
+from scsync.errors import AuthError, ResponseInfo, redact
 from scsync.providers import apierrors
 from scsync.providers.tokens import StoredTokens, TokenStore, fingerprint
 
@@ -92,10 +92,15 @@ def renewal_refused(problem: str) -> AuthError:
         "a file outside the repository that persists between runs")
 
 
-def _refused(reason: str, info: ResponseInfo | None, secrets: Iterable[str]) -> AuthError:
-    message = (f"the access token has expired and refreshing it failed: {reason}; create a new "
-               "token in Social Connect (Account settings > API) and set it in SCSYNC_TOKEN, "
-               "or renew the configured refresh_token (or run `scsync login`)")
+def _refused(reason: str, info: ResponseInfo | None, secrets: Iterable[str],
+             grant: Mapping[str, str]) -> AuthError:
+    if grant.get("grant_type") == "authorization_code":
+        message = (f"the web app refused the authorization code: {reason}; run scsync login "
+                   "again for a new code (a code works once, for a few minutes)")
+    else:
+        message = (f"the access token has expired and refreshing it failed: {reason}; create a "
+                   "new token in Social Connect (Account settings > API) and set it in "
+                   "SCSYNC_TOKEN, or renew the configured refresh_token (or run `scsync login`)")
     return AuthError(redact(message, secrets), info)
 
 
@@ -138,13 +143,13 @@ def token_grant(http: httpx.Client, oauth_url: str, credentials: Credentials, *,
     try:
         response = http.get(oauth_url.rstrip("/") + REFRESH_PATH, params=params)
     except httpx.TransportError as exc:
-        raise _refused(apierrors.transport_reason(exc), None, secrets) from None
+        raise _refused(apierrors.transport_reason(exc), None, secrets, grant) from None
     info = apierrors.response_info(response, "GET", REFRESH_PATH, secrets)
     body = _json(response)
     token = body.get("access_token") if isinstance(body, dict) else None
     if not response.is_success or not isinstance(token, str) or not token:
         reason = f"{info.error_id}: {info.description}" if info.error_id else f"HTTP {info.status}"
-        raise _refused(reason, info, secrets)
+        raise _refused(reason, info, secrets, grant)
     assert isinstance(body, dict)
     new_refresh, lifetime = body.get("refresh_token"), body.get("expires_in")
     expires_at = now() + float(lifetime) if isinstance(lifetime, int | float) else None
@@ -202,10 +207,3 @@ def _hide_query_strings() -> None:
 
 
 _hide_query_strings()
-
-
-def missing_client(credentials: Credentials) -> ProviderError | None:
-    if credentials.client_id and credentials.client_secret:
-        return None
-    return ProviderError("scsync login needs provider.client_id and provider.client_secret "
-                         "(by reference: ${env:NAME})")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -35,9 +35,9 @@ class LoggedIn:
 class Login:
     """One login in progress: ``url`` is where the person grants access."""
 
-    settings: Mapping[str, Any]
+    settings: Mapping[str, Any] = field(repr=False)  # holds the client secret
     base_dir: Path
-    env: Mapping[str, str]
+    env: Mapping[str, str] = field(repr=False)
     renewal: auth.Renewal
     credentials: auth.Credentials
     url: str
