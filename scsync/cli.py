@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -359,6 +360,23 @@ def groups_export(root: Path, var_files: tuple[Path, ...], fmt: str, out: Path,
     rows = engine.groups_export(root, out, fmt=fmt, var_files=var_files,
                                 hooks=hooks_for(status_console(), max_wait))
     click.echo(f"Wrote {rows} rows to {out}.")
+
+
+@main.command()
+@config_dir
+@click.option("--code", help="The code the web app showed (asked for when not given).")
+def login(root: Path, code: str | None) -> None:
+    """Sign in through the web app (OAuth) and keep the tokens in the token store."""
+    started = engine.login(root)
+    click.echo("Open this address, sign in and grant access; the web app then shows a code:")
+    click.echo(f"  {started.url}")
+    answer = code if code is not None else click.prompt(
+        "Code (or the address it sent you to)", err=True)  # single-use: no need to hide it
+    done = started.complete(answer)
+    until = (datetime.fromtimestamp(done.expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+             if done.expires_at else "unknown")
+    click.echo(f"Logged in as {done.email}; the tokens are kept in {done.store} "
+               f"(the access token works until {until}; scsync refreshes it).")
 
 
 main.add_command(emulator_cli)

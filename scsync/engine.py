@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the rest is imported where used: a plan needs neither apply
     from scsync.ops.export import ExportResult
     from scsync.plan.ledger import Ledger
     from scsync.plan.progress import ProgressEvent
+    from scsync.providers.login import Login
 
 
 def load(root: Path, *, var_files: Sequence[Path] = (), cache: bool = False) -> Config:
@@ -107,9 +108,11 @@ class Hooks:
     max_wait_s: float = 900.0
 
 
-def provider_settings(config: Config, env: Mapping[str, str]) -> ProviderSettings:
+def provider_settings(config: Config, env: Mapping[str, str], *,
+                      tokens_optional: bool = False) -> ProviderSettings:
     """The validated ``provider:`` block as the provider's typed settings, every ``${env:NAME}``
-    resolved (here only: config keeps the references)."""
+    resolved (here only: config keeps the references). With ``tokens_optional`` (``login``, the
+    way to get tokens), a token or refresh token whose variable is unset is left out."""
     block = config.settings.provider
     if block.type == "emulator":
         rate = block.rate_limit.split("/") if block.rate_limit else None  # CALLS/SECONDS
@@ -119,22 +122,43 @@ def provider_settings(config: Config, env: Mapping[str, str]) -> ProviderSetting
             faults=block.faults.model_dump(exclude_none=True) if block.faults else None)
 
     def secret(name: str, value: str | None) -> str | None:
-        return None if value is None else secrets.resolve(value, env, where=f"provider.{name}")
+        if value is None:
+            return None
+        try:
+            return secrets.resolve(value, env, where=f"provider.{name}")
+        except ScsyncError:
+            if tokens_optional and name in ("token", "refresh_token"):
+                return None
+            raise
 
     return PlatformSettings(
         account_id=block.account_id, token=secret("token", block.token) or "",
         base_url=block.base_url, refresh_token=secret("refresh_token", block.refresh_token),
         client_id=secret("client_id", block.client_id),
         client_secret=secret("client_secret", block.client_secret), version=block.version,
-        timeout_s=block.timeout_s, verify_tls=block.verify_tls)
+        timeout_s=block.timeout_s, verify_tls=block.verify_tls, oauth_url=block.oauth_url,
+        token_store=block.token_store)
 
 
 def open_provider(config: Config, *, hooks: Hooks = Hooks(),
                   env: Mapping[str, str] | None = None) -> Provider:
     """The provider of ``config`` (secrets resolved from ``env``, default the process's)."""
-    settings = provider_settings(config, os.environ if env is None else env)
+    env = os.environ if env is None else env
+    settings = provider_settings(config, env)
     return build_provider(settings, base_dir=config.root, on_wait=hooks.on_wait,
-                          on_notice=hooks.on_notice, max_wait_s=hooks.max_wait_s)
+                          on_notice=hooks.on_notice, max_wait_s=hooks.max_wait_s, env=env)
+
+
+def login(root: Path, *, env: Mapping[str, str] | None = None) -> Login:
+    """Start ``scsync login`` for the account in ``root``: ``Login.url`` is where the person
+    grants access, ``Login.complete(code)`` stores the tokens. A token or refresh token whose
+    variable is unset is left out: logging in is how one gets them."""
+    from scsync.providers.login import begin
+
+    env = os.environ if env is None else env
+    config = load(root)
+    settings = provider_settings(config, env, tokens_optional=True)
+    return begin(settings, base_dir=config.root, env=env)
 
 
 def plan_options(config: Config, *, force: bool = False,

@@ -1,4 +1,5 @@
-"""Shared pytest set-up: the golden-file option and a guard that keeps tests on loopback."""
+"""Shared pytest set-up: the golden-file option, a guard that keeps tests on loopback, and a
+private cache directory (the token store) outside the user's home, whether or not CI is set."""
 
 from __future__ import annotations
 
@@ -38,3 +39,13 @@ def _guarded_connect(self: socket.socket, address: object) -> None:
 def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail any test that tries to reach a host other than loopback."""
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(monkeypatch: pytest.MonkeyPatch,
+                   tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Token stores go to a directory of this test's own (subprocesses inherit it), so no test
+    sees another's tokens; ``CI`` is unset so a test behaves the same on a workstation and on a
+    runner (tests of the CI case set it)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache", numbered=True)))
+    monkeypatch.delenv("CI", raising=False)

@@ -6,17 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import yaml
 
 from scsync.errors import AuthError, PlatformRejected, RateLimitError, ServerError
-from scsync.providers.auth import Credentials
+from scsync.providers.auth import Credentials, Renewal, source_of
 from scsync.providers.base import LiveState
 from scsync.providers.factory import EmulatorProvider, build_provider
 from scsync.providers.http import ApiClient, ClientOptions
 from scsync.providers.settings import EmulatorSettings
 from scsync.providers.socialconnect import SocialConnectProvider
+from scsync.providers.tokens import TokenStore
 from scsync.resources import Kind, Resource, ResourceKey
 
 emulator = pytest.importorskip("scsync.emulator")
@@ -188,16 +188,24 @@ def test_an_expired_token_is_refreshed_against_the_emulator(tmp_path: Path) -> N
     doc = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))
     doc["users"][0]["tokens"][0]["expires"] = "2020-01-01T00:00:00Z"
     em = emulator.open_emulator(tmp_path / "p.db", fixture=doc)
+    server = emulator.BackgroundServer(em)
     notices: list[str] = []
     credentials = Credentials(token="demo-admin-token", refresh_token="demo-admin-refresh",
                               client_id="claralines-ci", client_secret="demo-client-secret")
-    client = ApiClient("http://127.0.0.1", credentials, options=ClientOptions(),
-                       transport=httpx.WSGITransport(app=em.wsgi), on_notice=notices.append)
-    provider = SocialConnectProvider(client, 1001, on_close=em.close)
+    store = TokenStore(tmp_path / "tokens.json")
+    renewal = Renewal(server.oauth_url, store, source_of(None, "demo-admin-refresh"))
+    client = ApiClient(server.url, credentials, options=ClientOptions(), renewal=renewal,
+                       on_notice=notices.append)
+    provider = SocialConnectProvider(client, 1001)
     try:
         live = provider.read(frozenset({Kind.USER}))
         assert live.me.email == "ops@claralines.example"
-        assert notices == ["access token expired; refreshed it with the configured refresh token"]
+        assert notices == [f"access token expired; refreshed it and kept the new tokens in "
+                           f"{store.path}"]
         assert "demo-admin-token" in provider.secrets
+        stored = store.load()
+        assert stored is not None and stored.refresh_token != "demo-admin-refresh"
     finally:
         provider.close()
+        server.stop()
+        em.close()

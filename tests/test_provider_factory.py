@@ -46,7 +46,7 @@ def test_a_missing_token() -> None:
     with pytest.raises(AuthError) as caught:
         _build(PlatformSettings(account_id=1, token=""))
     assert str(caught.value) == ("no access token: set provider.token, for example "
-                                 "token: ${env:SCSYNC_TOKEN}")
+                                 "token: ${env:SCSYNC_TOKEN}, or run scsync login")
 
 
 def test_settings_never_show_a_secret() -> None:
@@ -54,7 +54,8 @@ def test_settings_never_show_a_secret() -> None:
                                 client_id="c-id", client_secret="c-secret")
     shown = repr(settings)
     assert shown == ("PlatformSettings(account_id=1, base_url='https://api.engagor.com', "
-                     "version=None, timeout_s=30.0, verify_tls=True)")
+                     "version=None, timeout_s=30.0, verify_tls=True, oauth_url=None, "
+                     "token_store=None)")
 
 
 def test_plain_http_to_a_remote_host_is_refused() -> None:

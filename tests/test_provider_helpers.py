@@ -5,18 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from scsync.providers.auth import Credentials
+from scsync.providers.auth import Credentials, Renewal, source_of
 from scsync.providers.http import ApiClient, ClientOptions, RetryPolicy
+from scsync.providers.tokens import TokenStore
 
 TOKEN = "tok-PLANTED-9f8e7d"
 REFRESH = "refresh-PLANTED-1a2b3c"
 CLIENT_SECRET = "secret-PLANTED-4d5e6f"
 NEW_TOKEN = "tok-NEW-PLANTED-777"
 BASE = "https://api.engagor.com"
+WEB = "https://app.engagor.com"  # the web-app origin of BASE, where tokens are refreshed
 # 17:00:00 UTC on a fixed day: resets at 18:00:00 read naturally in messages.
 T0 = datetime(2026, 11, 22, 17, 0, 0, tzinfo=UTC).timestamp()
 RESET = datetime(2026, 11, 22, 18, 0, 0, tzinfo=UTC).timestamp()
@@ -78,7 +81,9 @@ def make_client(handler: Handler, *, time: FakeTime | None = None, base_url: str
                 credentials: Credentials | None = None,
                 waits: list[tuple[float, str]] | None = None,
                 notices: list[str] | None = None, jitter: float = 1.0,
-                **options: Any) -> ApiClient:
+                store: Path | None = None, **options: Any) -> ApiClient:
+    """A client over ``handler``; ``store``: the token store file its refreshes keep tokens in
+    (without one, a refresh is refused)."""
     time = time or FakeTime()
     retry = options.pop("retry", RetryPolicy())
     return ApiClient(
@@ -86,7 +91,13 @@ def make_client(handler: Handler, *, time: FakeTime | None = None, base_url: str
         options=ClientOptions(retry=retry, **options), transport=httpx.MockTransport(handler),
         on_wait=(lambda s, r: waits.append((s, r))) if waits is not None else None,
         on_notice=notices.append if notices is not None else None,
+        renewal=renewal_for(store) if store is not None else None,
         sleep=time.sleep, clock=time.clock, jitter=lambda: jitter)
+
+
+def renewal_for(store: Path) -> Renewal:
+    """Refreshes at ``WEB``, kept in ``store``, descending from the planted refresh token."""
+    return Renewal(WEB, TokenStore(store), source_of(TOKEN, REFRESH))
 
 
 def refresh_credentials() -> Credentials:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx
@@ -29,6 +30,7 @@ from tests.test_provider_helpers import (
     RESET,
     T0,
     TOKEN,
+    WEB,
     FakeTime,
     Recorder,
     fail,
@@ -349,19 +351,22 @@ def _refreshing_platform(seen: list[httpx.Request]) -> Recorder:
     return Recorder([answer])
 
 
-def test_an_expired_token_is_refreshed_once_and_used_from_then_on() -> None:
+def test_an_expired_token_is_refreshed_once_and_used_from_then_on(tmp_path: Path) -> None:
     seen: list[httpx.Request] = []
     notices: list[str] = []
+    store = tmp_path / "tokens.json"
     client = make_client(_refreshing_platform(seen), credentials=refresh_credentials(),
-                         notices=notices)
+                         notices=notices, store=store)
     assert client.get("/me") == {"id": 1}
     assert client.get("/1001/settings/flows") == {"id": 1}
-    assert notices == ["access token expired; refreshed it with the configured refresh token"]
+    assert notices == [f"access token expired; refreshed it and kept the new tokens in {store}"]
     refresh = seen[1]
-    assert str(refresh.url) == f"{BASE}/oauth/access_token/?grant_type=refresh_token"
-    assert "Authorization" not in refresh.headers
-    assert parse_qs(refresh.content.decode()) == {
-        "refresh_token": [REFRESH], "client_id": ["client-42"], "client_secret": [CLIENT_SECRET]}
+    assert (refresh.method, refresh.url.copy_with(query=None)) == (
+        "GET", httpx.URL(f"{WEB}/oauth/access_token/"))
+    assert "Authorization" not in refresh.headers and refresh.content == b""
+    assert parse_qs(refresh.url.query.decode()) == {
+        "grant_type": ["refresh_token"], "refresh_token": [REFRESH], "client_id": ["client-42"],
+        "client_secret": [CLIENT_SECRET]}
     after = [r.headers.get("Authorization") for r in (seen[2], seen[3])]
     assert after == [f"Bearer {NEW_TOKEN}"] * 2
     assert len(seen) == 4
@@ -369,27 +374,28 @@ def test_an_expired_token_is_refreshed_once_and_used_from_then_on() -> None:
     assert client.refreshes == 1
 
 
-def test_a_refused_refresh_is_one_clear_error_without_secrets() -> None:
+def test_a_refused_refresh_is_one_clear_error_without_secrets(tmp_path: Path) -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/oauth/access_token/":
             return fail(400, "invalid_grant", f"Bad refresh token {REFRESH}")
         return fail(403, "no_permission", "The access token has expired.")
     with pytest.raises(AuthError) as caught:
-        make_client(Recorder([answer]), credentials=refresh_credentials()).get("/me")
+        make_client(Recorder([answer]), credentials=refresh_credentials(),
+                    store=tmp_path / "t.json").get("/me")
     assert str(caught.value) == (
         "the access token has expired and refreshing it failed: invalid_grant: Bad refresh "
         "token ***; create a new token in Social Connect (Account settings > API) and set it in "
-        "SCSYNC_TOKEN, or renew the configured refresh_token")
+        "SCSYNC_TOKEN, or renew the configured refresh_token (or run `scsync login`)")
 
 
-def test_a_token_still_expired_after_refresh_is_not_refreshed_again() -> None:
+def test_a_token_still_expired_after_refresh_is_not_refreshed_again(tmp_path: Path) -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/oauth/access_token/":
             return httpx.Response(200, json={"access_token": NEW_TOKEN})
         return fail(403, "no_permission", "The access token has expired.")
     rec = Recorder([answer])
     with pytest.raises(TokenExpiredError):
-        make_client(rec, credentials=refresh_credentials()).get("/me")
+        make_client(rec, credentials=refresh_credentials(), store=tmp_path / "t.json").get("/me")
     assert [r.url.path for r in rec.requests] == ["/me", "/oauth/access_token/", "/me"]
 
 
@@ -402,7 +408,7 @@ def test_request_bodies_are_json_per_field_even_for_nested_refs() -> None:
     assert json.loads(form["profile_group"][0]) == {"name": "EMEA", "groups": [{"id": 3}]}
 
 
-def test_parallel_calls_refresh_the_token_once() -> None:
+def test_parallel_calls_refresh_the_token_once(tmp_path: Path) -> None:
     barrier = threading.Barrier(2, timeout=5)
     refreshes: list[str] = []
 
@@ -415,7 +421,8 @@ def test_parallel_calls_refresh_the_token_once() -> None:
             return fail(403, "no_permission", "The access token has expired.")
         return ok({"id": 1})
 
-    client = make_client(Recorder([answer]), credentials=refresh_credentials())
+    client = make_client(Recorder([answer]), credentials=refresh_credentials(),
+                         store=tmp_path / "t.json")
     results: list[object] = []
     threads = [threading.Thread(target=lambda: results.append(client.get("/me")))
                for _ in range(2)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -57,12 +58,13 @@ def _texts(error: BaseException) -> list[str]:
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_no_secret_in_any_output(name: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_no_secret_in_any_output(name: str, caplog: pytest.LogCaptureFixture,
+                                 tmp_path: Path) -> None:
     caplog.set_level(logging.DEBUG)
     waits: list[tuple[float, str]] = []
     notices: list[str] = []
     client = make_client(Recorder(list(SCENARIOS[name])), credentials=refresh_credentials(),
-                         waits=waits, notices=notices, max_wait_s=10,
+                         waits=waits, notices=notices, max_wait_s=10, store=tmp_path / "t.json",
                          retry=RetryPolicy(max_tries=2))
     provider = SocialConnectProvider(client, 1001)
     with pytest.raises(ScsyncError) as caught:
@@ -74,7 +76,8 @@ def test_no_secret_in_any_output(name: str, caplog: pytest.LogCaptureFixture) ->
         assert all(secret not in text for text in outputs), (secret, name)
 
 
-def test_the_refreshed_token_is_never_shown(caplog: pytest.LogCaptureFixture) -> None:
+def test_the_refreshed_token_is_never_shown(caplog: pytest.LogCaptureFixture,
+                                           tmp_path: Path) -> None:
     caplog.set_level(logging.DEBUG)
     notices: list[str] = []
 
@@ -85,7 +88,8 @@ def test_the_refreshed_token_is_never_shown(caplog: pytest.LogCaptureFixture) ->
             return fail(403, "no_permission", "The access token has expired.")
         return fail(400, "invalid_parameter", f"echo {request.headers['Authorization']}")
 
-    client = make_client(Recorder([answer]), credentials=refresh_credentials(), notices=notices)
+    client = make_client(Recorder([answer]), credentials=refresh_credentials(), notices=notices,
+                         store=tmp_path / "t.json")
     with pytest.raises(ScsyncError) as caught:
         client.get("/me")
     assert str(caught.value) == "the platform refused GET /me: invalid_parameter: echo Bearer ***"

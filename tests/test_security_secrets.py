@@ -48,6 +48,7 @@ ENV = {"SCSYNC_TOKEN": TOKEN, "SCSYNC_REFRESH": REFRESH, "SCSYNC_CLIENT_ID": "cl
 PROVIDER = """provider:
   type: socialconnect
   base_url: {url}
+  oauth_url: {oauth}
   account_id: 1001
   token: ${{env:SCSYNC_TOKEN}}
   refresh_token: ${{env:SCSYNC_REFRESH}}
@@ -79,6 +80,7 @@ class Server:
     proc: subprocess.Popen[bytes]
     url: str
     stderr: Path
+    oauth: str
 
 
 def serve(tmp: Path, name: str, *extra: str) -> Server:
@@ -89,20 +91,21 @@ def serve(tmp: Path, name: str, *extra: str) -> Server:
                                  "--fixture", str(tmp / "fixture.yaml"), "--port", "0", *extra],
                                 stdout=stdout, stderr=stderr)
     deadline = time.monotonic() + 20
-    while "token: " not in out.read_text() and time.monotonic() < deadline:
+    while "oauth_url: " not in out.read_text() and time.monotonic() < deadline:
         assert proc.poll() is None, err.read_text()
         time.sleep(0.05)
     lines = dict(line.split(": ", 1) for line in out.read_text().splitlines() if ": " in line)
     assert lines["token"] == TOKEN
-    return Server(proc, lines["base_url"], err)
+    return Server(proc, lines["base_url"], err, lines["oauth_url"])
 
 
-def account(path: Path, url: str) -> Path:
+def account(path: Path, url: str, oauth: str) -> Path:
     """A copy of the example account whose provider is the platform at ``url``."""
     shutil.copytree(ROOT / "examples/config", path, ignore=shutil.ignore_patterns(".scsync"))
     text = (path / "scsync.yaml").read_text()
     start, end = text.index("provider:"), text.index("ownership:")
-    (path / "scsync.yaml").write_text(text[:start] + PROVIDER.format(url=url) + text[end:])
+    provider = PROVIDER.format(url=url, oauth=oauth)
+    (path / "scsync.yaml").write_text(text[:start] + provider + text[end:])
     return path
 
 
@@ -128,9 +131,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
     (tmp / "out").mkdir()
-    yield World(tmp, main_server, faulty, account(tmp / "config", main_server.url),
-                account(tmp / "unreachable", f"http://127.0.0.1:{closed}"),
-                account(tmp / "failing", faulty.url), tmp / "out", closed)
+    yield World(tmp, main_server, faulty,
+                account(tmp / "config", main_server.url, main_server.oauth),
+                account(tmp / "unreachable", f"http://127.0.0.1:{closed}",
+                        f"http://127.0.0.1:{closed}"),
+                account(tmp / "failing", faulty.url, faulty.oauth), tmp / "out", closed)
     for server in (main_server, faulty):
         server.proc.terminate()
         server.proc.wait(10)

@@ -48,8 +48,8 @@ class SocialConnectProvider(Strict):
     """The API base URL of the account's data centre."""
     account_id: int
     """The account id."""
-    token: Secret
-    """The access token, by reference: ${env:NAME}."""
+    token: Secret | None = None
+    """The access token, by reference: ${env:NAME} (may be left out after scsync login)."""
     refresh_token: Secret | None = None
     """The refresh token, by reference: ${env:NAME}."""
     client_id: Secret | None = None
@@ -60,8 +60,13 @@ class SocialConnectProvider(Strict):
     """Pins the API behaviour (YYYYMMDD)."""
     timeout_s: Annotated[float, Field(gt=0)] = 30
     """Seconds before a call times out."""
-    verify_tls: bool = True
-    """Verify the server's TLS certificate."""
+    verify_tls: bool | str = True
+    """Verify the server's TLS certificate (a path: against that CA bundle)."""
+    oauth_url: Annotated[str, AfterValidator(_base_url)] | None = None
+    """The web app's origin, where tokens are refreshed (default: derived from base_url)."""
+    token_store: str | None = None
+    """The file keeping refreshed tokens (default: in the user's cache directory; outside the
+    repository)."""
 
     def problems(self) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []

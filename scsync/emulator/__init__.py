@@ -4,7 +4,8 @@ It imports nothing from the rest of scsync.
 
 ``open_emulator(db, fixture=..., rate_limit=..., faults=..., clock=...)`` opens an ``Emulator``;
 ``Emulator.wsgi`` is its WSGI application (see ``scsync.emulator.app`` for the ``/_emulator/``
-controls), ``serve`` puts it on an HTTP port.
+controls) and ``Emulator.oauth_wsgi`` its web-app origin (``scsync.emulator.oauth``); ``serve``
+puts both on loopback ports (HTTP, or HTTPS with ``scsync.emulator.tls``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ transaction, log it.
 Controls, under ``/_emulator/`` (loopback clients only; no auth, rate limit or faults):
 
 - ``GET /_emulator/calls``: the call log, a JSON list of ``{method, path, status, user, time,
-  form?, error?, fault?}`` (``user`` is the caller's e-mail; form values JSON-decoded; never a
+  form?, error?, fault?}`` (calls to the web-app origin's token endpoint too, with ``origin: web``
+  and their ``grant``) (``user`` is the caller's e-mail; form values JSON-decoded; never a
   token; ``error``: the error id of a refused call; ``fault``: the injected fault, ``error`` (a
   500), ``dropped`` (no answer, not handled: ``status`` null) or ``lost`` (handled, then no
   answer)).
@@ -21,6 +22,12 @@ Controls, under ``/_emulator/`` (loopback clients only; no auth, rate limit or f
   "user", "id": ID or "type/service_id"}, "updates": {...}}``: an out-of-band change by that user,
   with the API's rules, recorded in the settings history like a web-app edit.
 - ``GET /_emulator/state``: the whole account as a fixture document (no tokens).
+- ``POST /_emulator/oauth-code`` ``{"client_id", "user"?: EMAIL, "scopes"?: [...]}``: a one-time
+  authorization code (``{"code"}``) as if that user (default: the first admin) had signed in on the
+  web app; the token endpoint (``oauth``, on the web-app origin) exchanges it.
+
+POST parameters are form fields from the body or, when the body lacks one, from the query string;
+a raw JSON body is not read (the platform refuses those).
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from scsync.emulator import controls, groups, ratelimit
-from scsync.emulator.auth import Token, authenticate, refresh, require_admin, require_scopes
+from scsync.emulator.auth import Token, authenticate, require_admin, require_scopes
 from scsync.emulator.clock import iso
 from scsync.emulator.errors import ApiError, DropConnection, not_found
 from scsync.emulator.faults import Decision, Faults, Injector
@@ -45,7 +52,7 @@ from scsync.emulator.store import dumps
 from scsync.emulator.views import ROUTES, Ctx, Route, check_account
 
 log = logging.getLogger(__name__)
-OAUTH_PATH = "/oauth/access_token"
+NOT_FORM = ("access_token", "version")  # query parameters that are never POST fields
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -82,8 +89,6 @@ class EmulatorApp:
                 raise error
             self._fault(decision)
             body = {"meta": {"code": 200}, "response": self._dispatch(request, path, token)}
-            if path == OAUTH_PATH:
-                body = body["response"]
         except ApiError as exc:
             status, body = exc.status, exc.body()
             notes = {"error": exc.error}
@@ -119,8 +124,6 @@ class EmulatorApp:
         text = _bearer(request)
         with self.platform.tx(write=True) as tx:
             offset = self.platform.offset(tx)
-            if path == OAUTH_PATH:
-                return None, ratelimit.idle(self.rate_limit, tx.now, offset), None
             try:
                 token = authenticate(tx, text)
             except ApiError as exc:
@@ -130,12 +133,10 @@ class EmulatorApp:
         if not allowed:
             return token, window, ApiError(
                 "rate_limit_reached", f"Rate limit of {window.limit} calls per "
-                f"{window.seconds} s reached; the window resets at {int(window.reset)}.")
+                f"{window.seconds} s reached; the window resets at {window.reset_header}.")
         return token, window, None
 
     def _dispatch(self, request: Request, path: str, token: Token | None) -> Any:
-        if path == OAUTH_PATH:
-            return self._oauth(request)
         route, args = self._match(request, path)
         assert token is not None
         require_scopes(token, route.scopes)
@@ -146,7 +147,7 @@ class EmulatorApp:
                 require_admin(token)
             if route.groups_feature:
                 groups.require_feature(tx)
-            ctx = Ctx(request.args, request.form, request.base_url, token)
+            ctx = Ctx(request.args, form_fields(request), request.base_url, token)
             return route.handler(ctx, tx, **args)
 
     def _match(self, request: Request, path: str) -> tuple[Route, dict[str, Any]]:
@@ -160,25 +161,23 @@ class EmulatorApp:
                            f"{request.method} is not allowed on {path}") from None
         return route, dict(args)
 
-    def _oauth(self, request: Request) -> dict[str, Any]:
-        if request.method != "POST":
-            raise ApiError("invalid_http_method", f"{request.method} is not allowed on "
-                           f"{OAUTH_PATH}/")
-        if request.args.get("grant_type", request.form.get("grant_type")) != "refresh_token":
-            raise ApiError("invalid_parameter", "grant_type must be refresh_token")
-        with self.platform.tx(write=True) as tx:
-            return refresh(tx, request.form)
-
     def _log(self, request: Request, path: str, status: int | None, token: Token | None,
              notes: dict[str, str]) -> None:
         entry: dict[str, Any] = {"method": request.method, "path": request.path,
                                  "status": status, "user": token.user["email"] if token else None}
-        if request.method == "POST" and path != OAUTH_PATH:
-            entry["form"] = {k: _decoded(v) for k, v in request.form.items()}
+        if request.method == "POST":
+            entry["form"] = {k: _decoded(v) for k, v in form_fields(request).items()}
         entry.update(notes)
         with self.platform.tx(write=True) as tx:
             entry["time"] = iso(tx.now)
             tx.conn.execute("INSERT INTO calls (data) VALUES (?)", (dumps(entry),))
+
+
+def form_fields(request: Request) -> dict[str, str]:
+    """The POST fields: the body's, and the query string's where the body lacks them."""
+    fields = {k: v for k, v in request.args.items() if k not in NOT_FORM}
+    fields.update(request.form.items())
+    return fields
 
 
 def _bearer(request: Request) -> str | None:

@@ -1,14 +1,15 @@
-"""Bearer tokens: who calls, with which scopes, until when; and the OAuth refresh grant."""
+"""Bearer tokens: who calls, with which scopes, until when (the OAuth grants that issue them are
+in ``oauth``)."""
 
 from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from scsync.emulator.errors import ApiError, invalid
+from scsync.emulator.errors import ApiError
 from scsync.emulator.store import Tx
 
 DEFAULT_SCOPES = ("accounts_read", "accounts_write")
@@ -65,23 +66,3 @@ def mint(tx: Tx, user_id: int, *, scopes: Iterable[str] = DEFAULT_SCOPES,
     token = "emu-" + secrets.token_urlsafe(24)
     store_token(tx, user_id, token, scopes, tx.now + lifetime)
     return token
-
-
-def refresh(tx: Tx, form: Mapping[str, str]) -> dict[str, Any]:
-    """The OAuth refresh_token grant: a new access token (and refresh token) for a valid client."""
-    missing = [k for k in ("refresh_token", "client_id", "client_secret") if not form.get(k)]
-    if missing:
-        raise invalid(f"missing {', '.join(missing)}")
-    client = tx.conn.execute("SELECT client_secret FROM oauth_clients WHERE client_id = ?",
-                             (form["client_id"],)).fetchone()
-    if client is None or not secrets.compare_digest(client[0] or "", form["client_secret"]):
-        raise _denied("Invalid client credentials.")
-    row = tx.conn.execute("SELECT token, user_id, scopes FROM tokens WHERE refresh_token = ?",
-                          (form["refresh_token"],)).fetchone()
-    if row is None:
-        raise _denied("Invalid refresh token.")
-    tx.conn.execute("DELETE FROM tokens WHERE token = ?", (row[0],))
-    access, renewal = "emu-" + secrets.token_urlsafe(24), "emr-" + secrets.token_urlsafe(24)
-    store_token(tx, row[1], access, json.loads(row[2]), tx.now + TOKEN_LIFETIME_S, renewal)
-    return {"access_token": access, "refresh_token": renewal, "expires_in": TOKEN_LIFETIME_S,
-            "token_type": "Bearer"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ssl
+import tempfile
 from pathlib import Path
 
 import click
@@ -45,22 +47,48 @@ def emulator() -> None:
 @click.option("--fault-slow-rate", default=0.0, type=float)
 @click.option("--latency-ms", default=0, type=int)
 @click.option("--fault-seed", default=None, type=int)
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="serve https with this PEM certificate (with --tls-key)")
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tls-self-signed", is_flag=True,
+              help="serve https with a throwaway CA; prints ca_file: PATH for the clients")
 def serve(db: Path, host: str, port: int, fixture: Path | None,
           rate_limit: tuple[int, int] | None, fault_error_rate: float, fault_drop_rate: float,
           fault_lost_response_rate: float, fault_slow_rate: float, latency_ms: int,
-          fault_seed: int | None) -> None:
-    """Serve the platform API on HTTP (loopback unless --host says otherwise)."""
+          fault_seed: int | None, tls_cert: Path | None, tls_key: Path | None,
+          tls_self_signed: bool) -> None:
+    """Serve the platform API and its web-app origin (OAuth) on HTTP or HTTPS (loopback unless
+    --host says otherwise)."""
     from scsync.emulator.emulator import open_emulator
     from scsync.emulator.server import serve as serve_forever
 
-    try:
-        faults = Faults(error_rate=fault_error_rate, drop_rate=fault_drop_rate,
-                        lost_response_rate=fault_lost_response_rate, slow_rate=fault_slow_rate,
-                        latency_ms=latency_ms, seed=fault_seed)
-        emu = open_emulator(db, fixture=fixture, rate_limit=rate_limit, faults=faults)
-    except EmulatorError as exc:
-        raise click.ClickException(str(exc)) from None
-    serve_forever(emu, host=host, port=port, announce=_say)
+    with tempfile.TemporaryDirectory(prefix="scsync-emulator-tls-") as scratch:
+        try:
+            tls = _tls(tls_cert, tls_key, tls_self_signed, Path(scratch))
+            faults = Faults(error_rate=fault_error_rate, drop_rate=fault_drop_rate,
+                            lost_response_rate=fault_lost_response_rate,
+                            slow_rate=fault_slow_rate, latency_ms=latency_ms, seed=fault_seed)
+            emu = open_emulator(db, fixture=fixture, rate_limit=rate_limit, faults=faults)
+        except EmulatorError as exc:
+            raise click.ClickException(str(exc)) from None
+        context, ca_file = tls or (None, None)
+        serve_forever(emu, host=host, port=port, tls=context, ca_file=ca_file, announce=_say)
+
+
+def _tls(cert: Path | None, key: Path | None, self_signed: bool,
+         scratch: Path) -> tuple[ssl.SSLContext, Path | None] | None:
+    """The server's TLS context and the CA file clients need (self-signed only), or None."""
+    from scsync.emulator import tls
+
+    if self_signed and (cert or key):
+        raise click.UsageError("give either --tls-self-signed or --tls-cert/--tls-key")
+    if self_signed:
+        return tls.self_signed(scratch)
+    if bool(cert) != bool(key):
+        raise click.UsageError("--tls-cert and --tls-key go together")
+    if cert and key:
+        return tls.from_files(cert, key), None
+    return None
 
 
 @emulator.command("seed")

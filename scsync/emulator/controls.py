@@ -1,5 +1,5 @@
 """The ``/_emulator/`` controls (documented in ``app.py``): call log, stream expiry, clock,
-out-of-band edits and the state dump. Answered only to loopback clients."""
+out-of-band edits, the state dump and OAuth codes. Answered only to loopback clients."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from scsync.emulator import groups, profiles, state, topics, users
+from scsync.emulator import groups, oauth, profiles, state, topics, users
 from scsync.emulator.clock import iso
 from scsync.emulator.common import api_type, check_int, check_object, page_key
 from scsync.emulator.errors import ApiError, invalid, not_found
@@ -115,6 +115,21 @@ def _edit_user(tx: Tx, ident: Any, updates: Mapping[str, Any]) -> Any:
     return users.output(users.update(tx, users.get(tx, check_int(ident, "object.id")), updates))
 
 
+def _oauth_code(platform: Platform, body: Any) -> Any:
+    body = check_object(body, ("client_id", "user", "scopes"), "oauth-code")
+    scopes = body.get("scopes") or ["accounts_read", "accounts_write"]
+    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+        raise invalid("scopes must be a list of scope names")
+    with platform.tx(write=True) as tx:
+        email = body.get("user")
+        user = (tx.by_key("users", str(email).lower()) if email is not None else
+                next((u for u in tx.all("users") if u["role"] == "admin"), None))
+        if user is None:
+            raise invalid(f"unknown user {email!r}")
+        return {"code": oauth.mint_code(tx, user["id"], str(body.get("client_id") or ""),
+                                        scopes)}
+
+
 _EDITS: dict[str, Callable[[Tx, Any, Mapping[str, Any]], Any]] = {
     "profile": _edit_profile, "topic": _edit_topic, "profilegroup": _edit_group,
     "user": _edit_user,
@@ -122,4 +137,5 @@ _EDITS: dict[str, Callable[[Tx, Any, Mapping[str, Any]], Any]] = {
 _HANDLERS: dict[tuple[str, str], Callable[[Platform, Any], Any]] = {
     ("GET", "calls"): _calls, ("DELETE", "calls"): _clear_calls, ("POST", "expire"): _expire,
     ("POST", "clock"): _clock, ("GET", "state"): _state, ("POST", "edit"): _edit,
+    ("POST", "oauth-code"): _oauth_code,
 }

@@ -1,5 +1,6 @@
 """The Python API of the emulator: ``open_emulator`` gives an ``Emulator`` whose ``wsgi`` callable
-serves the platform API (for ``httpx.WSGITransport`` or a server) over one SQLite database."""
+serves the platform API (for ``httpx.WSGITransport`` or a server) over one SQLite database, and
+whose ``oauth_wsgi`` serves the web-app origin's OAuth token endpoint over the same database."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from scsync.emulator.clock import Clock
 from scsync.emulator.errors import EmulatorError
 from scsync.emulator.faults import Faults
 from scsync.emulator.fixture import load as load_fixture
+from scsync.emulator.oauth import OAuthApp
 from scsync.emulator.platform import Platform
 from scsync.emulator.store import Store
 
@@ -21,12 +23,13 @@ log = logging.getLogger(__name__)
 
 
 class Emulator:
-    """One emulated account: its database, clock and WSGI application."""
+    """One emulated account: its database, clock and WSGI applications (API and web app)."""
 
     def __init__(self, store: Store, clock: Clock, *, rate_limit: tuple[int, int] | None,
                  faults: Faults) -> None:
         self.platform = Platform(store, clock)
         self.wsgi = EmulatorApp(self.platform, rate_limit=rate_limit, faults=faults)
+        self.oauth_wsgi = OAuthApp(self.platform)
         with self.platform.tx() as tx:
             account = tx.meta("account")
         if account is None:

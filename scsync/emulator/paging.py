@@ -1,5 +1,7 @@
-"""Paging of list endpoints: ``limit`` (1..200, default 20), an opaque ``page_token`` (the last id
-seen, url-safe base64) and ``paging.next_url`` (the same request for the next page, no token)."""
+"""Paging of list endpoints: ``limit`` (default 20; above the endpoint's maximum of 200 it is
+capped, as the platform does; below 1 or not an integer it is refused), an opaque ``page_token``
+(the last id seen, url-safe base64) and ``paging.next_url`` (the same request for the next page,
+no token)."""
 
 from __future__ import annotations
 
@@ -16,17 +18,20 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 200
 
 
-def limit_of(args: Mapping[str, str]) -> int:
+def limit_of(args: Mapping[str, str], *, default: int = DEFAULT_LIMIT,
+             maximum: int = MAX_LIMIT) -> int:
+    """The page size asked for; a ``limit`` above ``maximum`` is capped (a public script asks
+    ``/me/accounts`` for ``limit=99999`` and the platform answers)."""
     text = args.get("limit")
     if text is None or text == "":
-        return DEFAULT_LIMIT
+        return default
     try:
         value = int(text)
     except ValueError:
-        raise invalid(f"limit must be an integer from 1 to {MAX_LIMIT}, got {text!r}") from None
-    if not 1 <= value <= MAX_LIMIT:
-        raise invalid(f"limit must be an integer from 1 to {MAX_LIMIT}, got {value}")
-    return value
+        raise invalid(f"limit must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise invalid(f"limit must be a positive integer, got {value}")
+    return min(value, maximum)
 
 
 def encode(last_id: int) -> str:

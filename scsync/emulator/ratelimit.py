@@ -3,6 +3,7 @@ so every process serving the same file shares it; ``X-RateLimit-*`` headers desc
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from scsync.emulator.store import Tx
@@ -17,10 +18,16 @@ class Window:
     remaining: int
     reset: float  # unix time on the base clock
 
+    @property
+    def reset_header(self) -> str:
+        """The whole second at or after the window's end (the platform never announces a reset
+        before it happens)."""
+        return str(math.ceil(self.reset))
+
     def headers(self) -> dict[str, str]:
         return {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Time": str(self.seconds),
                 "X-RateLimit-Remaining": str(self.remaining),
-                "X-RateLimit-Reset": str(int(self.reset))}
+                "X-RateLimit-Reset": self.reset_header}
 
 
 def hit(tx: Tx, bucket: str, rule: tuple[int, int], offset: float) -> tuple[bool, Window]:

@@ -31,6 +31,8 @@ _SCHEMA = [
     " scopes TEXT NOT NULL, expires REAL, refresh_token TEXT)",
     "CREATE INDEX IF NOT EXISTS tokens_refresh ON tokens(refresh_token)",
     "CREATE TABLE IF NOT EXISTS oauth_clients (client_id TEXT PRIMARY KEY, client_secret TEXT)",
+    "CREATE TABLE IF NOT EXISTS oauth_codes (code TEXT PRIMARY KEY, user_id INTEGER NOT NULL,"
+    " client_id TEXT NOT NULL, scopes TEXT NOT NULL, expires REAL NOT NULL)",
     "CREATE TABLE IF NOT EXISTS history (id INTEGER PRIMARY KEY AUTOINCREMENT, date REAL NOT NULL,"
     " user_id INTEGER, object_type TEXT NOT NULL, object_id TEXT NOT NULL, data TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS history_date ON history(date)",

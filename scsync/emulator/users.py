@@ -1,5 +1,6 @@
-"""Users of the account: never created or deleted through the API; role, business-hours schedule
-and personal social links can be updated (links merged key by key, null clears one)."""
+"""Users of the account: never created through the API; role, business-hours schedule and
+personal social links can be updated (links merged key by key, null clears one); an administrator
+can remove another user from the account (``DELETE``, as the platform's public API has it)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,16 @@ def update(tx: Tx, user: dict[str, Any], updates: Any) -> dict[str, Any]:
     tx.put("users", new, new["email"].lower())
     history.record(tx, "update", ("user", new["id"], new["name"]), _changes(user, new))
     return new
+
+
+def delete(tx: Tx, user: dict[str, Any], caller_id: int) -> None:
+    """Remove ``user`` (and their tokens) from the account: administrators only."""
+    _require_admin(tx, "remove a user from the account")
+    if user["id"] == caller_id:
+        raise invalid("a user cannot remove themselves from the account")
+    tx.delete("users", user["id"])
+    tx.conn.execute("DELETE FROM tokens WHERE user_id = ?", (user["id"],))
+    history.record(tx, "delete", ("user", user["id"], user["name"]), {})
 
 
 def _changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ READ = ("accounts_read",)
 # The fields of a listed profile (``profiles.output``), served from the stored row by SQLite.
 PROFILE_FIELDS = ("type", "service_id", "username", "displayname", "settings")
 WRITE = ("accounts_read", "accounts_write")
+ACCOUNTS_LIMIT = 10  # /me/accounts's default page size
 
 
 @dataclass(slots=True)
@@ -26,7 +27,7 @@ class Ctx:
     """What a handler knows of its request."""
 
     args: Mapping[str, str]
-    form: Mapping[str, str]
+    form: Mapping[str, str]  # POST fields (the query string's where the body lacks them)
     base_url: str  # scheme://host/path of this request, for next_url
     token: Token
 
@@ -86,8 +87,9 @@ def _raw_table(ctx: Ctx, tx: Tx, table: str, fields: tuple[str, ...] | None = No
     return paging.raw_page(rows, limit, tx.count(table), ctx.base_url, ctx.args)
 
 
-def _listed(ctx: Ctx, items: list[dict[str, Any]]) -> dict[str, Any]:
-    limit = paging.limit_of(ctx.args)
+def _listed(ctx: Ctx, items: list[dict[str, Any]], *, default: int = paging.DEFAULT_LIMIT,
+            ) -> dict[str, Any]:
+    limit = paging.limit_of(ctx.args, default=default)
     after = paging.decode(ctx.args) or 0
     rows = [i for i in sorted(items, key=lambda i: i["id"]) if i["id"] > after][:limit + 1]
     return paging.page(rows, limit, len(items), ctx.base_url, ctx.args, dict)
@@ -109,10 +111,18 @@ def me_accounts(ctx: Ctx, tx: Tx) -> dict[str, Any]:
     for topic in tx.all("topics"):
         monitored = [{k: s[k] for k in ("type", "username", "displayname")}
                      for s in topic["services"]]
+        if topic["searchkeywords"]:
+            monitored.append(_keyword_search(topic))
         by_id[topic["project_id"]]["topics"].append(
             {"id": topic["id"], "name": topic["name"], "searchkeywords": topic["searchkeywords"],
              "monitoredprofiles": monitored})
-    return _listed(ctx, [{**account, "projects": projects}])
+    return _listed(ctx, [{**account, "projects": projects}], default=ACCOUNTS_LIMIT)
+
+
+def _keyword_search(topic: Mapping[str, Any]) -> dict[str, Any]:
+    """A topic's keyword search as the platform lists it among the monitored profiles."""
+    return {"type": "keywordsearch", "username": None, "displayname": topic["name"],
+            "searchkeywords": topic["searchkeywords"]}
 
 
 @route("/me/connectedprofiles", account=False)
@@ -213,6 +223,12 @@ def get_user(ctx: Ctx, tx: Tx, ident: int) -> dict[str, Any]:
 @route("/{a}/settings/user/<int:ident>", "POST")
 def update_user(ctx: Ctx, tx: Tx, ident: int) -> dict[str, Any]:
     return users.output(users.update(tx, users.get(tx, ident), ctx.json("updates")))
+
+
+@route("/{a}/settings/user/<int:ident>", "DELETE")
+def delete_user(ctx: Ctx, tx: Tx, ident: int) -> bool:
+    users.delete(tx, users.get(tx, ident), ctx.token.user["id"])
+    return True
 
 
 @route("/{a}/settings/history")

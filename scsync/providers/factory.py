@@ -8,14 +8,23 @@ in-process through ``httpx.WSGITransport``, so it exercises the very same provid
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import ssl
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import ClassVar
 
 import httpx
 
 from scsync.errors import AuthError, ProviderError
-from scsync.providers.auth import Credentials
+from scsync.providers import tokens
+from scsync.providers.auth import (
+    Credentials,
+    Renewal,
+    source_of,
+    stored_credentials,
+    web_app_origin,
+)
 from scsync.providers.base import Provider
 from scsync.providers.http import ApiClient, ClientOptions, NoticeCallback, WaitCallback
 from scsync.providers.settings import EmulatorSettings, PlatformSettings, ProviderSettings
@@ -30,28 +39,61 @@ class EmulatorProvider(SocialConnectProvider):
     type_name: ClassVar[str] = "emulator"
 
 
-def _credentials(settings: PlatformSettings) -> Credentials:
-    if not settings.token:
+def renewal_of(settings: PlatformSettings, *, base_dir: Path, env: Mapping[str, str]) -> Renewal:
+    """Where the provider's tokens are renewed and kept (``oauth_url``, ``token_store``)."""
+    oauth_url = settings.oauth_url or web_app_origin(settings.base_url)
+    key = f"{settings.base_url}|{settings.account_id}|{settings.client_id or ''}"
+    store = tokens.open_store(configured=settings.token_store, key=key, env=env,
+                              repository=base_dir)
+    return Renewal(oauth_url, store, source_of(settings.token or None, settings.refresh_token))
+
+
+def _credentials(settings: PlatformSettings, renewal: Renewal) -> Credentials:
+    """The configured credentials, or the stored ones descending from the same secret."""
+    configured = Credentials(token=settings.token, refresh_token=settings.refresh_token or None,
+                             client_id=settings.client_id or None,
+                             client_secret=settings.client_secret or None)
+    stored = renewal.store.load() if renewal.store is not None else None
+    credentials = stored_credentials(configured, stored, renewal.source)
+    if not credentials.token:
         raise AuthError("no access token: set provider.token, for example "
-                        "token: ${env:SCSYNC_TOKEN}")
-    return Credentials(token=settings.token, refresh_token=settings.refresh_token or None,
-                       client_id=settings.client_id or None,
-                       client_secret=settings.client_secret or None)
+                        "token: ${env:SCSYNC_TOKEN}, or run scsync login")
+    return credentials
+
+
+def client_options(settings: PlatformSettings, *, base_dir: Path,
+                   max_wait_s: float = 900) -> ClientOptions:
+    """The HTTP options of a socialconnect provider block (timeout, TLS verification)."""
+    return ClientOptions(version=settings.version, timeout_s=settings.timeout_s,
+                         verify_tls=_verify(settings.verify_tls, base_dir), in_process=False,
+                         max_wait_s=float(max_wait_s))
+
+
+def _verify(value: bool | str, base_dir: Path) -> bool | ssl.SSLContext:
+    """``verify_tls``: a flag, or a CA bundle's path (relative to the config directory)."""
+    if not isinstance(value, str):
+        return bool(value)
+    path = base_dir / os.path.expanduser(value)
+    try:
+        return ssl.create_default_context(cafile=str(path))
+    except (OSError, ssl.SSLError) as exc:
+        raise ProviderError(f"provider.verify_tls: cannot use {path} as a CA bundle: "
+                            f"{getattr(exc, 'strerror', None) or exc}") from None
 
 
 def build_provider(settings: ProviderSettings, *, base_dir: Path,
                    on_wait: WaitCallback | None = None, on_notice: NoticeCallback | None = None,
-                   max_wait_s: float = 900, transport: httpx.BaseTransport | None = None
-                   ) -> Provider:
-    """The provider of a ``provider:`` block (socialconnect, or the emulator in-process)."""
+                   max_wait_s: float = 900, transport: httpx.BaseTransport | None = None,
+                   env: Mapping[str, str] | None = None) -> Provider:
+    """The provider of a ``provider:`` block (socialconnect, or the emulator in-process);
+    ``env`` (default the process's) locates the token store."""
     if isinstance(settings, EmulatorSettings):
         return _emulator_provider(settings, base_dir=base_dir, max_wait_s=max_wait_s,
                                   on_wait=on_wait, on_notice=on_notice)
-    options = ClientOptions(version=settings.version, timeout_s=settings.timeout_s,
-                            verify_tls=settings.verify_tls, in_process=False,
-                            max_wait_s=float(max_wait_s))
-    client = ApiClient(settings.base_url, _credentials(settings), transport=transport,
-                       options=options, on_wait=on_wait, on_notice=on_notice)
+    renewal = renewal_of(settings, base_dir=base_dir, env=os.environ if env is None else env)
+    client = ApiClient(settings.base_url, _credentials(settings, renewal), transport=transport,
+                       options=client_options(settings, base_dir=base_dir, max_wait_s=max_wait_s),
+                       on_wait=on_wait, on_notice=on_notice, renewal=renewal)
     return SocialConnectProvider(client, settings.account_id)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -22,7 +23,7 @@ import httpx
 
 from scsync.errors import ProviderError, RateLimitError, ResponseInfo, TokenExpiredError, redact
 from scsync.providers import apierrors, ratelimit
-from scsync.providers.auth import Credentials, refresh_access_token
+from scsync.providers.auth import Credentials, Renewal, renew, source_of, web_app_origin
 from scsync.providers.base import RateBudget
 from scsync.providers.origin import Origin, check_base_url
 from scsync.providers.prefetch import Prefetch
@@ -33,7 +34,7 @@ WaitCallback = Callable[[float, str], None]
 NoticeCallback = Callable[[str], None]
 PAGE_LIMIT = 200
 USER_AGENT = "scsync/0.1"
-REFRESH_NOTICE = "access token expired; refreshed it with the configured refresh token"
+REFRESH_NOTICE = "access token expired; refreshed it and kept the new tokens in {store}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,7 @@ class ClientOptions:
 
     version: str | None = None
     timeout_s: float = 30.0
-    verify_tls: bool = True
+    verify_tls: bool | ssl.SSLContext = True  # a context: verify against its CA bundle
     in_process: bool = False
     max_wait_s: float = 900.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -96,14 +97,17 @@ class ApiClient:
                  options: ClientOptions | None = None,
                  transport: httpx.BaseTransport | None = None,
                  on_wait: WaitCallback | None = None, on_notice: NoticeCallback | None = None,
+                 renewal: Renewal | None = None,
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.time,
                  jitter: Callable[[], float] = random.random) -> None:
         self.options = options or ClientOptions()
-        self.origin: Origin = check_base_url(base_url, verify_tls=self.options.verify_tls,
+        self.origin: Origin = check_base_url(base_url, verify_tls=bool(self.options.verify_tls),
                                              in_process=self.options.in_process)
         self.base_url = base_url.rstrip("/")
         self._credentials = credentials
+        self._renewal = renewal or Renewal(web_app_origin(self.base_url), None,
+                                           source_of(credentials.token, credentials.refresh_token))
         self._old_secrets: list[str] = []
         self._on_wait, self._on_notice = on_wait, on_notice
         self._sleep, self._clock, self._jitter = sleep, clock, jitter
@@ -176,6 +180,7 @@ class ApiClient:
         """One logical call, retried as the rules allow; returns the envelope's ``response``."""
         url = self._url(target)
         attempt = _Attempt(method, url.path, idempotent or method == "GET")
+        self._refresh_when_due(attempt)
         while True:
             try:
                 return self._once(attempt, url, params, form)
@@ -246,7 +251,8 @@ class ApiClient:
         info = apierrors.response_info(response, at.method, at.path, self.secrets)
         if info.error_id == "rate_limit_reached" or info.status == 429:
             return self._rate_limited(at, info)
-        if apierrors.is_token_expired(info):
+        if apierrors.is_token_expired(info) or (
+                info.error_id == "no_permission" and self._credentials.expired(self._clock())):
             return self._expired(at, info)
         error = apierrors.error_for(info, self.secrets)
         if (info.status or 0) >= 500:
@@ -327,15 +333,27 @@ class ApiClient:
         at.refreshed = True
         return _Retry(0.0, "")
 
+    def _refresh_when_due(self, at: _Attempt) -> None:
+        """Refresh before the call when the token's known expiry has passed."""
+        credentials = self._credentials
+        if not (credentials.can_refresh and credentials.expired(self._clock())):
+            return
+        with self._lock:
+            if self._credentials.token == credentials.token:
+                self._refresh()
+        at.refreshed = True
+
     def _refresh(self) -> None:
         old = self._credentials.secrets()
-        self._credentials = refresh_access_token(self._http, self.base_url, self._credentials,
-                                                 secrets=self.secrets)
+        self._credentials = renew(self._http, self._renewal, self._credentials,
+                                  secrets=self.secrets, now=self._clock)
         self._old_secrets.extend(old)
         self.refreshes += 1
-        logger.info(REFRESH_NOTICE)
+        store = self._renewal.store
+        notice = REFRESH_NOTICE.format(store=store.path if store else "memory")
+        logger.info(notice)
         if self._on_notice:
-            self._on_notice(REFRESH_NOTICE)
+            self._on_notice(notice)
 
     def _wait_until(self, until: float, reason: str) -> None:
         """A rate-limit wait; a thread that queued behind another's wait for the same reset

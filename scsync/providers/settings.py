@@ -25,7 +25,9 @@ class PlatformSettings:
     client_secret: str | None = field(default=None, repr=False)
     version: str | None = None
     timeout_s: float = 30.0
-    verify_tls: bool = True
+    verify_tls: bool | str = True  # or a CA bundle's path, relative to the config directory
+    oauth_url: str | None = None  # the web-app origin of the token endpoint (else derived)
+    token_store: str | None = None  # where refreshed tokens are kept (else the cache directory)
 
 
 @dataclass(frozen=True, slots=True)
