@@ -10,9 +10,9 @@ import pytest
 
 from scsync.errors import StalePlanError
 from scsync.plan.fingerprint import precondition
-from scsync.plan.model import AccountRef, Change, FieldChange, Plan, Summary
+from scsync.plan.model import AccountRef, Change, FieldChange, Plan, PlannedCall, Summary
 from scsync.plan.stale import check_stale, prepare_saved_plan, remaining_changes
-from scsync.providers.base import Account, Call, LiveState, Me
+from scsync.providers.base import Account, LiveState, Me
 from scsync.resources import Kind, Resource
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -59,7 +59,8 @@ def delete_topic(live: Resource) -> Change:
 
 
 def saved(*changes: Change, digest: str = "abcdef0123456789") -> Plan:
-    calls = [Call(method="POST", path="/x", address=c.address, action=c.action) for c in changes]
+    calls = [PlannedCall(method="POST", path="/x", address=c.address, action=c.action)
+             for c in changes]
     return Plan(created_at=NOW, config_digest=digest, account=AccountRef(id=1001),
                 summary=Summary(), changes=list(changes), calls=calls)
 

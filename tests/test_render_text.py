@@ -14,13 +14,13 @@ from scsync.plan.model import (
     FieldChange,
     HealthItem,
     Plan,
+    PlannedCall,
     RateInfo,
     Refusal,
     Summary,
     Unmanaged,
 )
 from scsync.plan.render import render, render_many
-from scsync.providers.base import Call
 
 ANSI = "\x1b["
 
@@ -121,10 +121,10 @@ def test_create_destroy_rename_and_blocked_headers() -> None:
 
 
 def test_summary_is_followed_by_the_writes_and_their_cost() -> None:
-    calls = [Call(method="POST", path="/1001/settings/topics", address="topic.New",
-                  action="create"),
-             Call(method="DELETE", path="/1001/settings/topic/12", address="topic.Gone",
-                  action="delete")]
+    calls = [PlannedCall(method="POST", path="/1001/settings/topics", address="topic.New",
+                         action="create"),
+             PlannedCall(method="DELETE", path="/1001/settings/topic/12", address="topic.Gone",
+                         action="delete")]
     plan = make_plan(Change(address="topic.New", kind="topic", action="create",
                             after={"name": "New"}), calls=calls,
                      rate=RateInfo(limit=350, remaining=346))

@@ -12,6 +12,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from scsync.errors import PlanError, Problem
+from scsync.plan.apply_deps import with_dependencies
 from scsync.plan.checks import run_checks
 from scsync.plan.diff import Draft, diff, display_fields
 from scsync.plan.fingerprint import precondition
@@ -53,16 +54,19 @@ def build_plan(desired: Mapping[ResourceKey, Resource], live: LiveState, provide
     drafts = order(drafts)
     refusals = gate(drafts, live, options)
     known = with_renamed(live, result.matched)
-    calls = [build_call(d, provider, known) for d in drafts if not d.blocked]
+    changes = [to_change(d) for d in drafts]
+    calls = with_dependencies([build_call(d, provider, known) for d in drafts if not d.blocked],
+                              changes)
+    apply_reads = 2 * live.reads if calls else 0  # re-read before, verification after (at most)
     log.debug("planned %d changes, %d calls", len(drafts), len(calls))
     plan = Plan(
         created_at=now, config_digest=options.config_digest,
         account=AccountRef(id=live.account.id, name=live.account.name),
-        summary=summarise(drafts), changes=[to_change(d) for d in drafts],
-        unmanaged=unmanaged, calls=calls, reads=live.reads, rate=rate_info(live),
-        refusals=refusals, forced=options.force,
-        health=health(live, calls=len(calls), now=now, warning_days=options.token_warning_days,
-                      warnings=warnings))
+        summary=summarise(drafts), changes=changes,
+        unmanaged=unmanaged, calls=calls, reads=live.reads, apply_reads=apply_reads,
+        rate=rate_info(live), refusals=refusals, forced=options.force,
+        health=health(live, calls=len(calls) + apply_reads, now=now,
+                      warning_days=options.token_warning_days, warnings=warnings))
     return PlanResult(plan, warnings)
 
 
