@@ -25,6 +25,7 @@ from test_apply_support import (
     over_http,
     plan_and_apply,
     reread_of,
+    verify,
     writes,
 )
 
@@ -34,7 +35,6 @@ from scsync.emulator import BackgroundServer, open_emulator
 from scsync.plan.apply import apply_plan
 from scsync.plan.planner import make_plan
 from scsync.plan.stale import prepare_saved_plan
-from scsync.plan.verify import verify
 
 pytestmark = [pytest.mark.http, pytest.mark.timeout(60)]
 

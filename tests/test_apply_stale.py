@@ -90,7 +90,8 @@ def test_a_changed_config_and_each_changed_object_is_a_reason() -> None:
     assert reasons == [
         "config changed since the plan was made (digest abcdef012345 is now ffffffffffff)",
         "profile.twitter/ClaraLines: changed on the platform since the plan was made",
-        "topic.New Care: deleted on the platform since the plan was made",
+        "topic.New Care: deleted on the platform since the plan was made (no object has its "
+        "id 7 any more)",
         "topic.Fresh: created on the platform since the plan was made",
     ]
     with pytest.raises(StalePlanError) as caught:

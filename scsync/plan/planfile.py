@@ -148,9 +148,10 @@ def check_shape(plan: Plan, where: str) -> None:
         seen.add(change.address)
     wanted = [c for c in plan.changes if not c.blocked]
     for position, call in enumerate(plan.calls):
-        change = wanted[position] if position < len(wanted) else None
-        if change is None or (call.address, call.action) != (change.address, change.action):
-            owner = f"the {change.action} of {change.address}" if change else "no change"
+        reviewed = wanted[position] if position < len(wanted) else None
+        if reviewed is None or (call.address, call.action) != (reviewed.address,
+                                                                reviewed.action):
+            owner = f"the {reviewed.action} of {reviewed.address}" if reviewed else "no change"
             raise PlanFileError(f"{where}: {_call_label(position, call)} is the {call.action} "
                                 f"of {call.address}, but in that place the plan reviews "
                                 f"{owner}; {REPLAN_HINT}")

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from difflib import get_close_matches
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -49,6 +50,7 @@ def build_plan(desired: Mapping[ResourceKey, Resource], live: LiveState, provide
     warnings = sorted((p for p in problems if p.warning), key=Problem.sort_key)
     if any(not p.warning for p in problems):
         raise PlanError(problems)
+    check_targets(options.targets, desired, live)
     drafts = select_targets(result.drafts, options.targets, desired)
     drafts, unmanaged = split_ownership(drafts, options)
     drafts = order(drafts)
@@ -89,6 +91,27 @@ def select_targets(drafts: list[Draft], targets: list[str],
                 chosen.add(needed.address)
                 pending.append(needed)
     return [d for d in drafts if d.address in chosen]
+
+
+def check_targets(targets: list[str], desired: Mapping[ResourceKey, Resource],
+                  live: LiveState) -> None:
+    """``PlanError`` for each target that matches no object of the config or the platform,
+    with the closest addresses: a mistyped ``--target`` must not read as "No changes"."""
+    if not targets:
+        return
+    addresses = sorted({r.address for r in desired.values()}
+                       | {r.address for r in live.resources.values()})
+    problems = []
+    for target in targets:
+        pattern = stream_topic_pattern(target)
+        if any(fnmatchcase(a, pattern) for a in addresses):
+            continue
+        close = get_close_matches(pattern, addresses, n=3, cutoff=0.5)
+        hint = (f"; the closest: {', '.join(close)}" if close
+                else "; `scsync plan` without --target lists the planned addresses")
+        problems.append(Problem(f"--target {target} matches no object of this account{hint}"))
+    if problems:
+        raise PlanError(problems)
 
 
 def stream_topic_pattern(target: str) -> str:
