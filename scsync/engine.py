@@ -353,6 +353,8 @@ def _saved(config: Config, provider: Provider, plan_file: Path, *, force: bool,
         options = plan_options(config, force=forced,
                                targets=[glob.escape(c.address) for c in saved.changes])
         fresh = build_plan(config.desired, live, provider, options, now=datetime.now(UTC)).plan
+        if (refused := refusal_error(fresh)) is not None:
+            raise refused
         check_derived(saved, fresh, remaining.done, where)
         refusals = fresh.refusals
     plan_ = saved.model_copy(update={"forced": forced, "refusals": refusals})

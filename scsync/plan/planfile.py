@@ -121,10 +121,11 @@ def _change_problem(change: Change) -> str | None:
     for side, wanted in zip(_SIDES[change.action][::2], _SIDES[change.action][1::2],
                             strict=True):
         value = getattr(change, side)
+        article = "an" if change.action == "update" else "a"
         if wanted is None and value is not None:
-            return f"a {change.action} with `{side}` set"
+            return f"{article} {change.action} with `{side}` set"
         if wanted and value is None:
-            return f"a {change.action} without `{side}`"
+            return f"{article} {change.action} without `{side}`"
     if change.action == "update" and not change.fields:
         return "an update that changes no field"
     return None
