@@ -27,7 +27,7 @@ from scsync.config.config import Config
 from scsync.errors import AuthError, ConfigError, Problem, SafetyError, ScsyncError
 from scsync.plan.model import Plan
 from scsync.plan.options import PlanOptions, Safety
-from scsync.plan.planner import build_plan
+from scsync.plan.planner import build_plan, check_targets
 from scsync.providers.base import LiveState, Provider
 from scsync.providers.factory import build_provider
 from scsync.resources import Kind
@@ -194,6 +194,7 @@ def make_plan_for(config: Config, provider: Provider, *, force: bool = False,
                   now: datetime | None = None) -> Planned:
     """Read live state through ``provider`` and plan ``config`` against it."""
     live = provider.read()
+    check_targets(list(targets), config.desired, live)
     options = plan_options(config, force=force, targets=targets)
     result = build_plan(config.desired, live, provider, options, now=now or datetime.now(UTC))
     plan = result.plan
@@ -349,9 +350,9 @@ def _saved(config: Config, provider: Provider, plan_file: Path, *, force: bool,
     forced = saved.forced or force
     remaining = prepare_saved_plan(saved, config_digest=config.digest(), live=live)
     refusals = saved.refusals
-    if saved.changes:  # derived again from the config as it is now: protect: included
-        options = plan_options(config, force=forced,
-                               targets=[glob.escape(c.address) for c in saved.changes])
+    again = [c.address for c in saved.changes if c.blocked or c.address not in remaining.done]
+    if again:  # derived again from the config as it is now: protect: included
+        options = plan_options(config, force=forced, targets=[glob.escape(a) for a in again])
         fresh = build_plan(config.desired, live, provider, options, now=datetime.now(UTC)).plan
         if (refused := refusal_error(fresh)) is not None:
             raise refused

@@ -197,8 +197,9 @@ def check_derived(saved: Plan, fresh: Plan, done: Mapping[str, str | None], wher
     field the plan does not touch is ``StalePlanError``."""
     derived = {c.address: c for c in fresh.changes}
     for position, change in enumerate(saved.changes):
-        if change.address not in done:
-            _check_change(position, change, derived.get(change.address), where)
+        again = derived.get(change.address)
+        if change.address not in done and not (change.blocked and again is None):
+            _check_change(position, change, again, where)
     ids = {address: id_ for address, id_ in done.items() if id_ is not None}
     derived_calls = {c.address: c for c in fresh.calls}
     for position, call in enumerate(saved.calls):

@@ -50,7 +50,6 @@ def build_plan(desired: Mapping[ResourceKey, Resource], live: LiveState, provide
     warnings = sorted((p for p in problems if p.warning), key=Problem.sort_key)
     if any(not p.warning for p in problems):
         raise PlanError(problems)
-    check_targets(options.targets, desired, live)
     drafts = select_targets(result.drafts, options.targets, desired)
     drafts, unmanaged = split_ownership(drafts, options)
     drafts = order(drafts)
