@@ -281,7 +281,7 @@ def test_a_target_that_matches_nothing_is_an_error_naming_the_closest(account: A
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == ("error: --target topic.ClaraLine Care matches no object of this "
                              "account; the closest: topic.ClaraLines Care, topic.Claralines "
-                             "Care, topic.Service Channels\n")
+                             "Care\n")
     nothing_close = account.cli("plan", "-C", str(account.root), "--target", "zzz")
     assert nothing_close.stderr == ("error: --target zzz matches no object of this account; "
                                     "`scsync plan` without --target lists the planned "

@@ -105,7 +105,7 @@ def check_targets(targets: list[str], desired: Mapping[ResourceKey, Resource],
         pattern = stream_topic_pattern(target)
         if any(fnmatchcase(a, pattern) for a in addresses):
             continue
-        close = get_close_matches(pattern, addresses, n=3, cutoff=0.5)
+        close = get_close_matches(pattern, addresses, n=3, cutoff=0.7)
         hint = (f"; the closest: {', '.join(close)}" if close
                 else "; `scsync plan` without --target lists the planned addresses")
         problems.append(Problem(f"--target {target} matches no object of this account{hint}"))
