@@ -79,5 +79,5 @@ def dependencies(calls: Sequence[Call], changes: Mapping[str, Change]) -> list[s
 def with_dependencies(calls: Sequence[Call], changes: Sequence[Change]) -> list[PlannedCall]:
     """``calls`` as the plan carries them: each with the 1-based positions it depends on."""
     deps = dependencies(calls, {c.address: c for c in changes})
-    return [PlannedCall(**call.model_dump(), depends_on=sorted(d + 1 for d in needs))
+    return [PlannedCall(**(call.model_dump() | {"depends_on": sorted(d + 1 for d in needs)}))
             for call, needs in zip(calls, deps, strict=True)]
