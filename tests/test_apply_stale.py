@@ -128,3 +128,22 @@ def test_blocked_deletes_are_neither_stale_nor_to_do() -> None:
     live = live_state(topic("ClaraLines Care", keywords="changed"))
     assert check_stale(plan, config_digest="abcdef0123456789", live=live) == []
     assert remaining_changes(plan, live).todo == []
+
+
+def test_identity_is_part_of_the_precondition() -> None:
+    old = topic("ClaraLines Care", id_="7")
+    change = Change(address="topic.ClaraLines Care", kind="topic", action="update",
+                    live_id="7", before={"name": "ClaraLines Care", "searchkeywords": "air"},
+                    after={"name": "ClaraLines Care", "searchkeywords": "sky"},
+                    fields=[FieldChange(path="searchkeywords", before="air", after="sky")],
+                    precondition=precondition("update", ["searchkeywords"], old))
+    plan = saved(change)
+    renamed = topic("Renamed", id_="7")  # the changed field did not move, the name did
+    recreated = topic("ClaraLines Care", id_="8")  # deleted and created again: a new id
+    assert check_stale(plan, config_digest="abcdef0123456789", live=live_state(renamed)) == [
+        "topic.ClaraLines Care: renamed on the platform since the plan was made "
+        "('ClaraLines Care' is now 'Renamed')"]
+    assert check_stale(plan, config_digest="abcdef0123456789", live=live_state(recreated)) == [
+        "topic.ClaraLines Care: deleted on the platform since the plan was made (no object has "
+        "its id 7 any more)"]
+    assert check_stale(plan, config_digest="abcdef0123456789", live=live_state(old)) == []

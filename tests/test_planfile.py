@@ -58,6 +58,7 @@ def test_an_unsigned_file_is_written_without_a_key(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "message"), [
     ("[1, 2]", "{path} is not a scsync plan file (run `scsync plan -o FILE` to make one)"),
+    ("[" * 100_000, "{path} is not a scsync plan file (run `scsync plan -o FILE` to make one)"),
     ('{"format_version": "2"}', 'the plan file {path} has format_version "2"; scsync 0.1.0 '
                                 "applies format 2 only; " + HINT),
     ('{"format_version": 2, "extra": 1}', "the plan file {path} is not a valid plan file "

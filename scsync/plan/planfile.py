@@ -76,7 +76,7 @@ def read_plan_file(path: Path, key: str | None) -> Plan:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ScsyncError(f"cannot read the plan file {path}: {exc.strerror}") from None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested beyond reason
         raw = None
     if not isinstance(raw, dict) or "format_version" not in raw:
         raise PlanFileError(f"{path} is not a scsync plan file (run `scsync plan -o FILE` to "
