@@ -4,15 +4,65 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv bench bench-full soak lint clean schemas golden
+.PHONY: demo test test-random test-latest venv lock dist wheel-smoke bench bench-full soak lint clean schemas golden
 
-$(STAMP): pyproject.toml
+# Every direct and transitive dependency of the development, test and CI environment, pinned with
+# hashes (requirements/dev.txt, made by `make lock` with uv); pyproject.toml keeps ranges for users.
+LOCK := requirements/dev.txt
+RUNTIME_LOCK := requirements/runtime.txt
+UV := uv==0.13.9
+
+$(STAMP): $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# Re-resolve both lock files from pyproject.toml's ranges (newest releases that fit).
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet '$(UV)'
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+		--python-version 3.11 --quiet -o $(LOCK)
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 \
+		--constraint $(LOCK) --quiet -o $(RUNTIME_LOCK)
+
+# The suite against the newest releases of every dependency, in a venv of its own: an upgrade is
+# a deliberate, tested step (`make lock` once this passes), never a surprise in CI.
+test-latest:
+	rm -rf .venv-latest
+	$(PYTHON) -m venv .venv-latest
+	.venv-latest/bin/python -m pip install --quiet --upgrade pip
+	.venv-latest/bin/python -m pip install --quiet --upgrade -e '.[dev]'
+	.venv-latest/bin/python -m pip list --format=freeze > .venv-latest/versions.txt
+	.venv-latest/bin/python -m pytest -q -p no:cacheprovider
+
+# The suite once more in a shuffled order (its seed is printed: --random-order-seed=N repeats it).
+test-random: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider --random-order
+
+# A wheel and an sdist in dist/, checked by twine.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist .
+	$(BIN)/python -m twine check --strict dist/*
+
+# The built wheel in a fresh venv outside the checkout (its dependencies from the runtime lock):
+# --version, validate and a plan of the example config prove that every package file ships.
+SMOKE := $(shell mktemp -d -u /tmp/scsync-wheel.XXXXXX)
+wheel-smoke: dist
+	$(PYTHON) -m venv $(SMOKE)/venv
+	$(SMOKE)/venv/bin/python -m pip install --quiet --require-hashes -r $(RUNTIME_LOCK)
+	$(SMOKE)/venv/bin/python -m pip install --quiet --no-deps dist/*.whl
+	cp -R examples $(SMOKE)/examples
+	rm -rf $(SMOKE)/examples/config/.scsync
+	cd $(SMOKE) && venv/bin/scsync --version
+	cd $(SMOKE) && venv/bin/scsync validate -C examples/config
+	cd $(SMOKE) && venv/bin/scsync plan -C examples/config --detailed-exitcode; \
+		test $$? -eq 2 || { echo "wheel smoke test: the example plan did not exit 2"; exit 1; }
+	rm -rf $(SMOKE)
 
 # The demo: a fresh emulated ClaraLines account (examples/platform), the example config planned,
 # applied, and planned again (No changes).
@@ -56,4 +106,4 @@ soak: $(STAMP)
 	$(BIN)/python bench/soak.py --cycles 200
 
 clean:
-	rm -rf $(VENV) .scsync build *.egg-info
+	rm -rf $(VENV) .venv-latest .scsync build dist *.egg-info

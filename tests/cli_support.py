@@ -25,7 +25,7 @@ from scsync.emulator import open_emulator
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 CLARALINES = EXAMPLES / "platform" / "claralines.yaml"
-SCSYNC = ROOT / ".venv" / "bin" / "scsync"
+SCSYNC = (sys.executable, "-m", "scsync")  # the interpreter running the tests, any venv
 DB_PATH = Path(".scsync") / "platform.db"
 
 PLANTED_TOKEN = "tok-PLANTED-4f9c2e71b8"  # the admin token of the served fixture
@@ -42,10 +42,9 @@ def run_cli(args: Sequence[str], *, env: Mapping[str, str | None] | None = None,
 
 
 def run_process(args: Sequence[str], *, cwd: Path | None = None,
-                env: Mapping[str, str] | None = None, module: bool = False
-                ) -> subprocess.CompletedProcess[str]:
-    """``scsync ARGS`` as a subprocess (the installed script, or ``python -m scsync``)."""
-    head = [sys.executable, "-m", "scsync"] if module else [str(SCSYNC)]
+                env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``scsync ARGS`` as a subprocess (``python -m scsync`` with the tests' interpreter)."""
+    head = list(SCSYNC)
     full_env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     full_env.update(env or {})
     return subprocess.run([*head, *args], cwd=cwd, env=full_env, capture_output=True,
@@ -182,7 +181,7 @@ def start_served(base: Path) -> Served:
     fixture = base / "fixture.yaml"
     fixture.write_text(served_fixture(), encoding="utf-8")
     db = base / "served.db"
-    process = subprocess.Popen([str(SCSYNC), "emulator", "serve", "--db", str(db), "--fixture",
+    process = subprocess.Popen([*SCSYNC, "emulator", "serve", "--db", str(db), "--fixture",
                                 str(fixture)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, cwd=base)
     assert process.stdout is not None
@@ -222,7 +221,7 @@ def run_tty(args: Sequence[str], *, env: Mapping[str, str] | None = None,
     master, slave = pty.openpty()
     full_env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     full_env.update({"TERM": "xterm", **(env or {})})
-    process = subprocess.Popen([str(SCSYNC), *args], stdin=slave, stdout=slave, stderr=slave,
+    process = subprocess.Popen([*SCSYNC, *args], stdin=slave, stdout=slave, stderr=slave,
                                env=full_env, close_fds=True)
     os.close(slave)
     shown = _read_pty(master, answer)

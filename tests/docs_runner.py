@@ -9,8 +9,10 @@ output, as a terminal shows them:
   absent) or ``# background`` (a server: started, its shown output awaited, stopped at the end).
 - The lines after a command, up to the next ``$``, are its shown output: each must appear in the
   command's output (stdout and stderr as a terminal interleaves them), in that order; a line
-  ``...`` stands for any lines left out.
-- ``cd DIR`` and ``export NAME=VALUE`` / ``unset NAME`` change the state later commands run in.
+  ``...`` stands for any lines left out, and a line ending in ``...`` for any line it begins
+  (``base_url: http://127.0.0.1:...``: a port chosen at run time).
+- ``cd DIR`` and ``export NAME=VALUE`` / ``unset NAME`` change the state later commands run in;
+  VALUE is expanded by the shell (``export URL=$(sed -n 's/^url: //p' server.log)``).
 
 A file's commands run in order in a fresh directory holding a copy of ``examples/`` (without any
 emulator database), so the documentation can start with ``cd examples``.
@@ -18,10 +20,12 @@ emulator database), so the documentation can start with ``cd examples``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -112,11 +116,18 @@ def missing_output(expected: Sequence[str], output: str) -> str | None:
     for wanted in expected:
         if wanted == ELLIPSIS or not wanted.strip():
             continue
-        try:
-            position = lines.index(wanted.rstrip(), position) + 1
-        except ValueError:
+        found = next((index for index in range(position, len(lines))
+                      if _shows(wanted.rstrip(), lines[index])), None)
+        if found is None:
             return wanted
+        position = found + 1
     return None
+
+
+def _shows(wanted: str, line: str) -> bool:
+    if wanted.endswith(ELLIPSIS):
+        return line.startswith(wanted[:-len(ELLIPSIS)])
+    return line == wanted
 
 
 class Session:
@@ -162,9 +173,13 @@ class Session:
         if len(words) == 2 and words[0] == "unset":
             self.env.pop(words[1], None)
             return True
-        export = _EXPORT.match(" ".join(words))
-        if export and len(words) == 2:
-            self.env[export.group(1)] = export.group(2)
+        export = _EXPORT.match(text.strip())
+        if export:
+            name = export.group(1)
+            expanded = subprocess.run(["bash", "-c", f'{text}\nprintf %s "${name}"'],
+                                      cwd=self.cwd, env=self.env, stdout=subprocess.PIPE,
+                                      text=True, timeout=COMMAND_TIMEOUT_S, check=False)
+            self.env[name] = expanded.stdout
             return True
         return False
 
@@ -172,7 +187,8 @@ class Session:
         """Starts a server; returns once its shown output appeared (or it exited / timed out)."""
         text = _ANNOTATION.sub("", command.text.splitlines()[0])
         server = subprocess.Popen(["bash", "-c", f"exec {text}"], cwd=self.cwd, env=self.env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  start_new_session=True)  # a pipeline's processes stop together
         self.servers.append(server)
         assert server.stdout is not None
         seen: list[str] = []
@@ -187,15 +203,20 @@ class Session:
     def close(self) -> None:
         """Stops the servers this session started."""
         for server in self.servers:
-            server.terminate()
+            _signal_group(server, signal.SIGTERM)
             try:
                 server.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                server.kill()
+                _signal_group(server, signal.SIGKILL)
                 server.wait()
             if server.stdout is not None:
                 server.stdout.close()
         self.servers.clear()
+
+
+def _signal_group(server: subprocess.Popen[str], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signum)
 
 
 def check(session: Session, command: Command) -> str | None:

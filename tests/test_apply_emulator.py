@@ -12,20 +12,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_apply_support import (
-    FIXTURE,
-    NOW,
-    controls,
-    example_config,
-    expected_write,
-    in_process,
-    logged_write,
-    options_of,
-    plan_and_apply,
-    reread_of,
-    verify,
-    writes,
-)
 
 from scsync.config import Config
 from scsync.emulator import Emulator, open_emulator
@@ -39,6 +25,20 @@ from scsync.plan.stale import prepare_saved_plan
 from scsync.plan.verify import complete_message, conclude, unconverged
 from scsync.providers.socialconnect import SocialConnectProvider
 from scsync.resources import Kind, Resource
+from tests.test_apply_support import (
+    FIXTURE,
+    NOW,
+    controls,
+    example_config,
+    expected_write,
+    in_process,
+    logged_write,
+    options_of,
+    plan_and_apply,
+    reread_of,
+    verify,
+    writes,
+)
 
 
 @pytest.fixture()

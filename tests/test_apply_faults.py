@@ -12,7 +12,14 @@ from typing import Any
 
 import httpx
 import pytest
-from test_apply_support import (
+
+from scsync.config import Config
+from scsync.console import Console
+from scsync.emulator import BackgroundServer, open_emulator
+from scsync.plan.apply import apply_plan
+from scsync.plan.planner import make_plan
+from scsync.plan.stale import prepare_saved_plan
+from tests.test_apply_support import (
     FIXTURE,
     NOW,
     Applied,
@@ -28,13 +35,6 @@ from test_apply_support import (
     verify,
     writes,
 )
-
-from scsync.config import Config
-from scsync.console import Console
-from scsync.emulator import BackgroundServer, open_emulator
-from scsync.plan.apply import apply_plan
-from scsync.plan.planner import make_plan
-from scsync.plan.stale import prepare_saved_plan
 
 pytestmark = [pytest.mark.http, pytest.mark.timeout(60)]
 

@@ -21,7 +21,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUT = REPO / "tests" / "output" / "browser"
-SCSYNC = [str(Path(sys.executable).parent / "scsync")]
+SCSYNC = [sys.executable, "-m", "scsync"]
 SUMMARY = re.compile(r"^Plan: \d+ to add, \d+ to change, \d+ to destroy\.$")
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -121,9 +121,8 @@ def run_scsync(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_sample_plan_page_shows_the_summary_and_expands_an_object(page: Any) -> None:
-    from plan_factories import sample_plan
-
     from scsync.plan.render import render
+    from tests.plan_factories import sample_plan
 
     plan = sample_plan()
     open_html(page, render(plan, "html"), "sample-plan")

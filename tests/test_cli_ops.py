@@ -155,7 +155,7 @@ def test_live_snapshot_plan_needs_no_credentials(account: Account, tmp_path: Pat
 def snapshot_server(account: Account, tmp_path: Path) -> Iterator[Served]:
     """``scsync emulator serve --fixture SNAPSHOT`` and a socialconnect config that targets it."""
     snapshot_of(account, tmp_path / "snap.yaml")
-    process = subprocess.Popen([str(SCSYNC), "emulator", "serve", "--db",
+    process = subprocess.Popen([*SCSYNC, "emulator", "serve", "--db",
                                 str(tmp_path / "snap.db"), "--fixture",
                                 str(tmp_path / "snap.yaml")], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)

@@ -156,7 +156,7 @@ def test_colour_only_on_a_terminal_without_no_color(account: Account) -> None:
 
 
 def test_python_dash_m_runs_the_same_cli(account: Account) -> None:
-    result = run_process(["plan", "-C", str(account.root), "--detailed-exitcode"], module=True)
+    result = run_process(["plan", "-C", str(account.root), "--detailed-exitcode"])
     assert result.returncode == 2
     assert f"\n{SUMMARY}\n" in result.stdout
 

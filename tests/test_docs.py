@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from docs_runner import REPO, Command, Session, check, extract, missing_output
+
+from tests.docs_runner import REPO, Command, Session, check, extract, missing_output
 
 DOCUMENTS = sorted((REPO / "docs").glob("*.md")) + [REPO / "README.md"]
 SAMPLE = """\

@@ -9,17 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from plan_factories import (
-    NOW,
-    FakeProvider,
-    keyed,
-    make_group,
-    make_live,
-    make_profile,
-    make_topic,
-    make_user,
-    stream,
-)
 
 from scsync.ops.drift import (
     DriftReport,
@@ -31,6 +20,17 @@ from scsync.ops.drift import (
 from scsync.plan.options import PlanOptions
 from scsync.providers.base import HistoryEntry, LiveState, RateBudget
 from scsync.resources import Resource
+from tests.plan_factories import (
+    NOW,
+    FakeProvider,
+    keyed,
+    make_group,
+    make_live,
+    make_profile,
+    make_topic,
+    make_user,
+    stream,
+)
 
 OPS = (1, "Ops")
 NO_ENTRY = "no settings-history entry found for it since 2026-10-23 10:00 UTC"

@@ -14,7 +14,14 @@ from typing import Any
 
 import httpx
 import pytest
-from test_apply_support import (
+
+from scsync.config import Config
+from scsync.emulator import Clock, Emulator, open_emulator
+from scsync.ops.drift import DriftReport, detect_drift, has_drift, summary_line
+from scsync.ops.drift_render import render
+from scsync.providers.socialconnect import SocialConnectProvider
+from scsync.resources import Kind
+from tests.test_apply_support import (
     EMULATOR_URL,
     FIXTURE,
     NOW,
@@ -24,13 +31,6 @@ from test_apply_support import (
     options_of,
     plan_and_apply,
 )
-
-from scsync.config import Config
-from scsync.emulator import Clock, Emulator, open_emulator
-from scsync.ops.drift import DriftReport, detect_drift, has_drift, summary_line
-from scsync.ops.drift_render import render
-from scsync.providers.socialconnect import SocialConnectProvider
-from scsync.resources import Kind
 
 ALICE = "alice@claralines.example"
 CHECKED = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)

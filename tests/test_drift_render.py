@@ -8,13 +8,13 @@ import json
 from datetime import timedelta
 
 import pytest
-from golden_util import assert_golden
-from plan_factories import NOW, keyed, make_live, make_profile, sample_desired, sample_live
-from test_drift import ALICE, OPS, HistoryProvider, entry
 
 from scsync.ops.drift import DriftReport, detect_drift
 from scsync.ops.drift_render import render, render_many
 from scsync.plan.options import PlanOptions
+from tests.golden_util import assert_golden
+from tests.plan_factories import NOW, keyed, make_live, make_profile, sample_desired, sample_live
+from tests.test_drift import ALICE, OPS, HistoryProvider, entry
 
 
 def full_report() -> DriftReport:

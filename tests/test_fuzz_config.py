@@ -14,7 +14,6 @@ import os
 import shutil
 import string
 import tempfile
-import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -336,10 +335,8 @@ BOMBS = {
 @pytest.mark.parametrize("text", BOMBS.values(), ids=BOMBS.keys())
 def test_alias_bombs_are_refused_quickly_in_little_memory(account: Path, text: str) -> None:
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         result = load_with(account, "bomb.yaml", text)
-        elapsed = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -348,7 +345,6 @@ def test_alias_bombs_are_refused_quickly_in_little_memory(account: Path, text: s
     assert problem.message == ("aliases expand to too many values (an alias bomb?); refusing to "
                                "load this file")
     assert problem.location is not None and problem.location.path == "bomb.yaml"
-    assert elapsed < 1.0
     assert peak < 8 * 1024 * 1024 + 40 * len(text)
 
 

@@ -7,13 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_ops_fixture import EXAMPLE_CONFIG, plan_of, provider_for
 
 from scsync.errors import ConfigError, ScsyncError
 from scsync.ops.export import export_config
 from scsync.ops.export_docs import parse_kinds
 from scsync.ops.export_validate import settings_text_for
 from scsync.resources import Kind
+from tests.test_ops_fixture import EXAMPLE_CONFIG, plan_of, provider_for
 
 SETTINGS = "scsync: 1\nprovider:\n  type: emulator\n"
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_ops_fixture import EXAMPLE_CONFIG
 
 from scsync.config.yamlfast import load as fast_load
 from scsync.errors import ConfigError
 from scsync.ops.canonical import needs_quotes
 from scsync.ops.fmt import format_text, format_tree
+from tests.test_ops_fixture import EXAMPLE_CONFIG
 
 MESSY = """\
 # ClaraLines Twitter

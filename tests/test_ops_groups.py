@@ -7,7 +7,6 @@ import csv
 from pathlib import Path
 
 from openpyxl import load_workbook
-from test_ops_fixture import nested_groups, provider_for
 
 from scsync.ops.groups_export import (
     HEADER,
@@ -19,6 +18,7 @@ from scsync.ops.groups_export import (
 )
 from scsync.providers.base import Account, LiveState, Me
 from scsync.resources import Kind, Resource
+from tests.test_ops_fixture import nested_groups, provider_for
 
 EXPECTED = [
     ("1", "EMEA", "twitter/ClaraLines", "ClaraLines", "ClaraLines", ""),

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from emulator_helpers import start_process, stop_process
-from test_ops_fixture import EXAMPLE_CONFIG, fields_of, nested_groups, plan_of, provider_for
 
 from scsync.errors import ScsyncError
 from scsync.ops.snapshot import (
@@ -21,6 +19,8 @@ from scsync.ops.snapshot import (
     write_snapshot,
 )
 from scsync.providers.factory import build_provider
+from tests.emulator_helpers import start_process, stop_process
+from tests.test_ops_fixture import EXAMPLE_CONFIG, fields_of, nested_groups, plan_of, provider_for
 
 
 def test_snapshot_holds_the_account_in_fixture_form_without_tokens(tmp_path: Path) -> None:

@@ -14,7 +14,15 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_provider_helpers import (
+
+from scsync.emulator import BackgroundServer, Emulator, open_emulator, profiles
+from scsync.emulator.store import RawJSON, Store, dumps
+from scsync.emulator.views import PROFILE_FIELDS
+from scsync.errors import ProviderError
+from scsync.providers.auth import Credentials
+from scsync.providers.http import ApiClient, ClientOptions
+from scsync.providers.socialconnect import SocialConnectProvider
+from tests.test_provider_helpers import (
     RESET,
     FakeTime,
     fail,
@@ -24,14 +32,6 @@ from test_provider_helpers import (
     page,
     rate_headers,
 )
-
-from scsync.emulator import BackgroundServer, Emulator, open_emulator, profiles
-from scsync.emulator.store import RawJSON, Store, dumps
-from scsync.emulator.views import PROFILE_FIELDS
-from scsync.errors import ProviderError
-from scsync.providers.auth import Credentials
-from scsync.providers.http import ApiClient, ClientOptions
-from scsync.providers.socialconnect import SocialConnectProvider
 
 FIXTURE = Path(__file__).resolve().parent.parent / "examples" / "platform" / "claralines.yaml"
 TOKEN = "demo-admin-token"

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from plan_factories import (
+
+from scsync.errors import PlanError
+from scsync.plan.options import PlanOptions
+from scsync.plan.planner import build_plan
+from scsync.providers.base import ConnectedProfile, Page
+from scsync.resources import Resource
+from tests.plan_factories import (
     NOW,
     FakeProvider,
     default_connected,
@@ -17,12 +23,6 @@ from plan_factories import (
     plan_of,
     stream,
 )
-
-from scsync.errors import PlanError
-from scsync.plan.options import PlanOptions
-from scsync.plan.planner import build_plan
-from scsync.providers.base import ConnectedProfile, Page
-from scsync.resources import Resource
 
 LIVE_PROFILES = [make_profile(name, live=True) for name in (
     "twitter/ClaraLines", "twitter/ClaraLinesUK", "facebook/claralines", "instagram/claralines")]

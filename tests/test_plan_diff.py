@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from plan_factories import (
+
+from scsync.errors import PlanError
+from scsync.plan.fingerprint import matches_after, precondition, still_matches
+from scsync.plan.model import FieldChange
+from tests.plan_factories import (
     make_group,
     make_profile,
     make_topic,
@@ -11,10 +15,6 @@ from plan_factories import (
     plan_of,
     stream,
 )
-
-from scsync.errors import PlanError
-from scsync.plan.fingerprint import matches_after, precondition, still_matches
-from scsync.plan.model import FieldChange
 
 
 def test_equal_after_normalisation_is_no_change() -> None:

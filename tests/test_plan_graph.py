@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from plan_factories import make_group, make_profile, make_topic, plan_of, stream
-
 from scsync.plan.graph import find_cycle
+from tests.plan_factories import make_group, make_profile, make_topic, plan_of, stream
 
 AUTH = {"topics": "authoritative", "profile_groups": "authoritative"}
 PROFILES = [make_profile("twitter/ClaraLines", live=True)]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from plan_factories import NOW, make_live, make_topic, plan_of, sample_plan, stream
-
 from scsync.providers.base import RateBudget
+from tests.plan_factories import NOW, make_live, make_topic, plan_of, sample_plan, stream
 
 
 def test_sample_plan_has_every_change_gate_and_health_item() -> None:

@@ -9,7 +9,11 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from plan_factories import (
+
+from scsync.plan.diff import NAMED_KINDS
+from scsync.plan.model import Plan
+from scsync.resources import Kind, Resource, ResourceKey, parse_address, same_value
+from tests.plan_factories import (
     keyed,
     make_group,
     make_live,
@@ -18,10 +22,6 @@ from plan_factories import (
     make_user,
     plan_of,
 )
-
-from scsync.plan.diff import NAMED_KINDS
-from scsync.plan.model import Plan
-from scsync.resources import Kind, Resource, ResourceKey, parse_address, same_value
 
 PROFILES = ["twitter/ClaraLines", "facebook/claralines", "livechat/ClaraLines Web"]
 USERS = ["alice@claralines.example", "ops@claralines.example"]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from plan_factories import make_profile, make_topic, plan_of
-
 from scsync.plan.model import Refusal
+from tests.plan_factories import make_profile, make_topic, plan_of
 
 AUTH = {"topics": "authoritative"}
 

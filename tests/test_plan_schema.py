@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import jsonschema
-from plan_factories import sample_plan
 
 from scsync.plan.model import plan_schema
+from tests.plan_factories import sample_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schemas" / "plan.schema.json"

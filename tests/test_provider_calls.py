@@ -9,12 +9,12 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from test_provider_helpers import FakePlatform, Recorder, fail, make_client, ok
 
 from scsync.errors import ProviderError, ServerError
 from scsync.providers.base import Call, LiveState
 from scsync.providers.socialconnect import SocialConnectProvider
 from scsync.resources import Kind, Resource, ResourceKey
+from tests.test_provider_helpers import FakePlatform, Recorder, fail, make_client, ok
 
 
 @pytest.fixture(scope="module")

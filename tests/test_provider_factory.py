@@ -6,11 +6,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_provider_helpers import TOKEN, Recorder, ok
 
 from scsync.errors import AuthError, ProviderError
 from scsync.providers.factory import build_provider, parse_rate_limit
 from scsync.providers.socialconnect import SocialConnectProvider
+from tests.test_provider_helpers import TOKEN, Recorder, ok
 
 
 def _build(settings: dict[str, object], rec: Recorder | None = None) -> SocialConnectProvider:

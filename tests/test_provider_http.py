@@ -9,7 +9,19 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from test_provider_helpers import (
+
+from scsync.errors import (
+    AuthError,
+    NotFoundError,
+    PlatformRejected,
+    ProviderError,
+    RateLimitError,
+    ServerError,
+    TokenExpiredError,
+    TransportError,
+)
+from scsync.providers.http import RetryPolicy
+from tests.test_provider_helpers import (
     BASE,
     CLIENT_SECRET,
     NEW_TOKEN,
@@ -26,18 +38,6 @@ from test_provider_helpers import (
     rate_headers,
     refresh_credentials,
 )
-
-from scsync.errors import (
-    AuthError,
-    NotFoundError,
-    PlatformRejected,
-    ProviderError,
-    RateLimitError,
-    ServerError,
-    TokenExpiredError,
-    TransportError,
-)
-from scsync.providers.http import RetryPolicy
 
 # -- requests ------------------------------------------------------------------------------------
 

@@ -9,7 +9,11 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from test_provider_helpers import (
+
+from scsync.errors import ScsyncError
+from scsync.providers.http import RetryPolicy
+from scsync.providers.socialconnect import SocialConnectProvider
+from tests.test_provider_helpers import (
     BASE,
     CLIENT_SECRET,
     NEW_TOKEN,
@@ -22,10 +26,6 @@ from test_provider_helpers import (
     page,
     refresh_credentials,
 )
-
-from scsync.errors import ScsyncError
-from scsync.providers.http import RetryPolicy
-from scsync.providers.socialconnect import SocialConnectProvider
 
 SECRETS = (TOKEN, REFRESH, CLIENT_SECRET, NEW_TOKEN)
 

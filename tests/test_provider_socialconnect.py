@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from test_provider_helpers import RESET, FakePlatform, make_client
 
 from scsync.errors import ProviderError
 from scsync.providers.base import ConnectedProfile, Flow, Page
 from scsync.providers.socialconnect import SocialConnectProvider
 from scsync.resources import Kind, ResourceKey
+from tests.test_provider_helpers import RESET, FakePlatform, make_client
 
 
 def _provider(platform: FakePlatform) -> SocialConnectProvider:

@@ -11,11 +11,11 @@ from typing import Any
 
 import jsonschema
 import pytest
-from golden_util import GOLDEN, assert_golden
-from plan_factories import plan_of, sample_plan
 
 from scsync.plan.model import AccountRef, Change, FieldChange, Plan, PlannedCall, Summary
 from scsync.plan.render import MARKDOWN_LIMIT, render, render_many
+from tests.golden_util import GOLDEN, assert_golden
+from tests.plan_factories import plan_of, sample_plan
 
 SCHEMA = Path(__file__).parent.parent / "schemas" / "plan.schema.json"
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from plan_factories import sample_plan
-from test_render import big_plan
-from test_render_text import make_plan, update
-
 from scsync.plan.model import Change, HealthItem, Plan
 from scsync.plan.render import MARKDOWN_LIMIT, render, render_many
+from tests.plan_factories import sample_plan
+from tests.test_render import big_plan
+from tests.test_render_text import make_plan, update
 
 
 class Elements(HTMLParser):

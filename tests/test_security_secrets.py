@@ -32,12 +32,13 @@ from scsync.cli import main
 pytestmark = pytest.mark.http
 
 ROOT = Path(__file__).resolve().parent.parent
-SCSYNC = str(Path(sys.executable).parent / "scsync")
+SCSYNC = (sys.executable, "-m", "scsync")
 TOKEN = "tok-PLANTED-5ecret-77"
 REFRESH = "ref-PLANTED-5ecret-88"
 CLIENT_SECRET = "cs-PLANTED-5ecret-99"
 EXPIRED = "exp-PLANTED-5ecret-66"
 EXPIRED_REFRESH = "xref-PLANTED-5ecret-33"
+EXPIRED_UNREFRESHED = "exp2-PLANTED-5ecret-77"  # never refreshed: its own test may run first
 READ_ONLY = "ro-PLANTED-5ecret-22"
 WRONG = "bad-PLANTED-5ecret-55"
 BAD_REFRESH = "badref-PLANTED-5ecret-11"
@@ -65,6 +66,7 @@ def planted_fixture(path: Path) -> Path:
             .replace("demo-agent-token", "agt-PLANTED-5ecret-44"))
     extra = (f"      - {{token: {EXPIRED}, expires: 2020-01-01T00:00:00Z, "
              f"refresh_token: {EXPIRED_REFRESH}}}\n"
+             f"      - {{token: {EXPIRED_UNREFRESHED}, expires: 2020-01-01T00:00:00Z}}\n"
              f"      - {{token: {READ_ONLY}, scopes: [accounts_read]}}\n")
     marker = f"refresh_token: {REFRESH}}}\n"
     assert marker in text
@@ -83,7 +85,7 @@ def serve(tmp: Path, name: str, *extra: str) -> Server:
     """``scsync emulator serve`` on port 0; its output goes to files (no pipe can fill up)."""
     out, err = tmp / f"{name}.out", tmp / f"{name}.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        proc = subprocess.Popen([SCSYNC, "emulator", "serve", "--db", str(tmp / f"{name}.db"),
+        proc = subprocess.Popen([*SCSYNC, "emulator", "serve", "--db", str(tmp / f"{name}.db"),
                                  "--fixture", str(tmp / "fixture.yaml"), "--port", "0", *extra],
                                 stdout=stdout, stderr=stderr)
     deadline = time.monotonic() + 20
@@ -175,7 +177,7 @@ def run_in_process(args: Sequence[str], caplog: pytest.LogCaptureFixture,
 
 
 def run_subprocess(args: Sequence[str], env: dict[str, str] | None = None) -> tuple[int, str]:
-    proc = subprocess.run([SCSYNC, "--debug", *args], capture_output=True, timeout=120,
+    proc = subprocess.run([*SCSYNC, "--debug", *args], capture_output=True, timeout=120,
                           env={**os.environ, **ENV, **(env or {})})
     return proc.returncode, proc.stdout.decode("utf-8", "replace") + proc.stderr.decode(
         "utf-8", "replace")
@@ -231,7 +233,7 @@ FAILURES = {
     "a wrong token": ({"SCSYNC_TOKEN": WRONG}, "config",
                       "the platform refused GET /me: no_permission: Invalid access token."),
     "an expired token, refresh refused": (
-        {"SCSYNC_TOKEN": EXPIRED, "SCSYNC_REFRESH": BAD_REFRESH}, "config",
+        {"SCSYNC_TOKEN": EXPIRED_UNREFRESHED, "SCSYNC_REFRESH": BAD_REFRESH}, "config",
         "the access token has expired and refreshing it failed: no_permission: Invalid refresh "
         "token.; create a new token in Social Connect"),
     "an unset variable": ({"SCSYNC_TOKEN": ""}, "config",
@@ -320,9 +322,15 @@ def test_apply_and_a_stale_plan_file(world: World, caplog: pytest.LogCaptureFixt
     assert_files_clean(world)
 
 
-def test_no_secret_of_the_platform_anywhere(world: World) -> None:
+def test_no_secret_of_the_platform_anywhere(world: World,
+                                           caplog: pytest.LogCaptureFixture) -> None:
     """Every token, refresh token and client secret the platform holds now (refreshes minted
     new ones), searched for in every file written and in the emulator's own log."""
+    run_in_process(["plan", "-C", str(world.config)], caplog,
+                   {"SCSYNC_TOKEN": EXPIRED, "SCSYNC_REFRESH": EXPIRED_REFRESH})  # one refresh
+    for case in ("plan", "snapshot", "export", "groups csv", "groups xlsx"):
+        run_in_process(reads(world)[case], caplog)
+    run_subprocess([a.format(config=world.config, out=world.out) for a in SUBPROCESS["plan"]])
     with sqlite3.connect(world.tmp / "main.db") as db:
         rows = db.execute("SELECT token, refresh_token FROM tokens").fetchall()
         rows += db.execute("SELECT client_secret, NULL FROM oauth_clients").fetchall()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
-from plan_factories import sample_plan
 
 from scsync.cli import main
 from scsync.plan.render import render
+from tests.plan_factories import sample_plan
 
 
 def test_show_renders_a_saved_plan_exactly_as_plan_would(tmp_path: Path) -> None:

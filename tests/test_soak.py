@@ -193,10 +193,9 @@ def test_a_renamed_group_held_by_other_groups_keeps_its_id_in_their_calls(
     holder's update refer to the renamed group as if it were created in the same run, so apply
     failed with "the id of profile_group.Germany r 11 is unknown: it was not created" on every
     re-run and never converged."""
-    from test_apply_support import FIXTURE, example_config, in_process, plan_and_apply
-
     from scsync.config import load_config
     from scsync.emulator import open_emulator
+    from tests.test_apply_support import FIXTURE, example_config, in_process, plan_and_apply
 
     config = example_config(tmp_path)
     emulator = open_emulator(tmp_path / "platform.db", fixture=FIXTURE)
@@ -230,9 +229,8 @@ def test_a_renamed_group_held_by_other_groups_keeps_its_id_in_their_calls(
 
 
 def _live_groups(db: Path) -> list[dict[str, Any]]:
-    from test_apply_support import controls
-
     from scsync.emulator import open_emulator
+    from tests.test_apply_support import controls
 
     emulator = open_emulator(db)
     try:

@@ -15,6 +15,8 @@ from typing import Any, cast
 
 import yaml
 
+from scsync.config.yamldepth import TooDeep, check_depth
+
 Path_ = tuple[Any, ...]
 # (key line, key col, value line, value col), 1-based; the key equals the value for list items.
 Pos = tuple[int, int, int, int]
@@ -29,11 +31,14 @@ _SEQ = "tag:yaml.org,2002:seq"
 # Config files nest a few levels; the C composer recurses per level (and crashes the process some
 # tens of thousands deep), so deeper files are refused before they are composed.
 MAX_DEPTH = 64
-_SCAN_ABOVE = 2000
+_TOO_DEEP = f"the file nests more than {MAX_DEPTH} levels deep; config files need only a few levels"
+# Below this bound every parser release composes the file, and the walk checks its depth exactly.
+_SCAN_ABOVE = 4 * MAX_DEPTH
+# The scan may count a level or two too many on odd keys: it refuses only files clearly too deep,
+# and leaves those near the limit to the walk's exact count.
+_SCAN_MARGIN = 16
 _MAX_INT_BITS = 3 * 4000  # below Python's 4300-digit limit of int <-> str conversion
 _BLOCK_PREFIX = re.compile(r"^[ \t?:-]*", re.M)
-_STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
-_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
 
 class YamlProblem(Exception):
@@ -217,8 +222,7 @@ def _unsupported(node: yaml.Node) -> None:
 
 
 def _too_deep(mark: Any) -> YamlProblem:
-    return YamlProblem(f"the file nests more than {MAX_DEPTH} levels deep; config files need only "
-                       "a few levels", mark.line + 1, mark.column + 1)
+    return YamlProblem(_TOO_DEEP, mark.line + 1, mark.column + 1)
 
 
 def _depth_bound(text: str) -> int:
@@ -231,17 +235,17 @@ def _depth_bound(text: str) -> int:
 
 
 def _check_depth(text: str) -> None:
-    """Refuse a file nested deeper than ``MAX_DEPTH`` (scanning the parser's flat event stream)."""
+    """Refuse a file nested deeper than ``MAX_DEPTH`` before the parser sees it (its own limits
+    and messages differ from one release to the next)."""
     if _depth_bound(text) <= _SCAN_ABOVE:
-        return
-    depth = 0
-    for event in yaml.parse(text, Loader=_Core12Loader):
-        if isinstance(event, _STARTS):
-            depth += 1
-            if depth > MAX_DEPTH and event.start_mark is not None:
-                raise _too_deep(event.start_mark)
-        elif isinstance(event, _ENDS):
-            depth -= 1
+        return  # the parser handles this depth, and the walk below checks it exactly
+    try:
+        check_depth(text, MAX_DEPTH + _SCAN_MARGIN)
+    except TooDeep:
+        try:
+            check_depth(text, MAX_DEPTH)
+        except TooDeep as exc:
+            raise YamlProblem(_TOO_DEEP, exc.line, exc.col) from None
 
 
 def load(text: str) -> Loaded:

@@ -1,0 +1,1 @@
+"""The test suite: unit, integration, golden, fuzz and security tests (run with `make test`)."""
