@@ -99,3 +99,18 @@ def test_a_second_apply_in_the_same_directory_is_refused(tmp_path: Path) -> None
             f"{holder['host']}, started {holder['started_at']}); nothing was applied")
     with apply_lock(tmp_path):  # released: taken again
         pass
+
+
+@pytest.mark.parametrize(("edit", "problem"), [
+    ({"address": "bogus"}, "(bogus) is not an object address"),
+    ({"kind": "user"}, "(topic.New) is of kind 'user', not 'topic'"),
+    ({"before": {"name": "Old"}}, "(topic.New) is a create with `before` set"),
+])
+def test_a_malformed_change_is_refused(tmp_path: Path, edit: dict[str, object],
+                                       problem: str) -> None:
+    plan = json.loads(sample().to_json())
+    plan["changes"][0].update(edit)
+    path = written(tmp_path, json.dumps(plan))
+    with pytest.raises(PlanFileError) as caught:
+        read_plan_file(path, None)
+    assert str(caught.value) == f"the plan file {path}: changes[0] {problem}; {HINT}"

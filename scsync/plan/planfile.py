@@ -26,6 +26,7 @@ from scsync.errors import ScsyncError
 from scsync.plan.apply_deps import dependencies
 from scsync.plan.model import FORMAT_VERSION, Change, Plan, PlannedCall
 from scsync.plan.stale import stale_error
+from scsync.resources import parse_address
 
 KEY_ENV = "SCSYNC_PLAN_KEY"
 SIGNATURE_PREFIX = "hmac-sha256:"
@@ -118,6 +119,12 @@ _SIDES = {"create": ("before", None, "after", True), "update": ("before", True, 
 
 def _change_problem(change: Change) -> str | None:
     """What is wrong with one change on its own, or None."""
+    try:
+        kind, _ = parse_address(change.address)
+    except ValueError:
+        return "not an object address"
+    if change.kind != kind.value:
+        return f"of kind {change.kind!r}, not {kind.value!r}"
     for side, wanted in zip(_SIDES[change.action][::2], _SIDES[change.action][1::2],
                             strict=True):
         value = getattr(change, side)
