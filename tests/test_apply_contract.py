@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scsync import cli
 from scsync.plan.progress import ProgressEvent
 from tests import cli_support
-from tests.cli_support import Account
+from tests.cli_support import Account, make_account
 
 account = cli_support.account
 seeded_db = cli_support.seeded_db
@@ -180,6 +182,49 @@ def test_a_signed_plan_applies_and_an_altered_or_unsigned_one_is_refused(
     good = apply_file(account, out, env=key)
     assert good.exit_code == 0, good.stderr
     assert good.stdout.endswith("Apply complete! Resources: 5 added, 13 changed, 2 destroyed.\n")
+
+
+def leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The paths of every scalar of a JSON document."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in leaves(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for n, v in enumerate(value) for p in leaves(v, (*path, n))]
+    return [path]
+
+
+def set_at(document: Any, path: tuple[Any, ...], value: Any) -> None:
+    for part in path[:-1]:
+        document = document[part]
+    document[path[-1]] = value
+
+
+@settings(max_examples=300 if os.environ.get("SCSYNC_SOAK_FULL") else 12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_an_edited_plan_file_applies_the_reviewed_calls_or_nothing(
+        tmp_path_factory: pytest.TempPathFactory, seeded_db: Path, data: st.DataObject) -> None:
+    """Any one value of the file changed: exit 0 with exactly the reviewed writes, or a clean
+    refusal with none (12 examples in `make test`, 300 in `make soak`)."""
+    acc = make_account(tmp_path_factory.mktemp("edited") / "examples", seeded_db)
+    out = acc.base / "plan.json"
+    plan = saved(acc, out)
+    reviewed = [(c["method"], c["path"]) for c in plan["calls"]]
+    path = data.draw(st.sampled_from(leaves(plan)), label="path")
+    value = data.draw(st.one_of(st.none(), st.booleans(), st.integers(-2, 1002),
+                                st.sampled_from(["", "x", "DELETE", "/1001/settings/topic/1"])),
+                      label="value")
+    set_at(plan, path, value)
+    write(out, plan)
+    acc.emu.clear_calls()
+    result = apply_file(acc, out)
+    assert result.exit_code in (0, 1, 3), result.output
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    writes = [(m, p.replace("%20", " ")) for m, p in acc.emu.writes()]
+    if result.exit_code == 0:
+        assert writes == [(m, p.replace("%20", " ")) for m, p in reviewed]
+    else:
+        assert writes == []
 
 
 # -- 3. preconditions cover identity ----------------------------------------------------------
