@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from pydantic import ValidationError
 
@@ -113,8 +114,9 @@ def check_account(plan: Plan, account_id: int, account_name: str, where: str) ->
 
 # -- the shape -------------------------------------------------------------------------------
 
-_SIDES = {"create": ("before", None, "after", True), "update": ("before", True, "after", True),
-          "delete": ("after", None, "before", True)}
+# Per action, whether ``before`` and ``after`` must be set (True) or absent (False).
+_SIDES = {"create": {"before": False, "after": True}, "update": {"before": True, "after": True},
+          "delete": {"before": True, "after": False}}
 
 
 def _change_problem(change: Change) -> str | None:
@@ -125,14 +127,12 @@ def _change_problem(change: Change) -> str | None:
         return "not an object address"
     if change.kind != kind.value:
         return f"of kind {change.kind!r}, not {kind.value!r}"
-    for side, wanted in zip(_SIDES[change.action][::2], _SIDES[change.action][1::2],
-                            strict=True):
-        value = getattr(change, side)
-        article = "an" if change.action == "update" else "a"
-        if wanted is None and value is not None:
-            return f"{article} {change.action} with `{side}` set"
-        if wanted and value is None:
-            return f"{article} {change.action} without `{side}`"
+    article = "an" if change.action == "update" else "a"
+    for side, wanted in _SIDES[change.action].items():
+        present = getattr(change, side) is not None
+        if present != wanted:
+            return f"{article} {change.action} {'without' if wanted else 'with'} `{side}`" + (
+                "" if wanted else " set")
     if change.action == "update" and not change.fields:
         return "an update that changes no field"
     return None
@@ -194,7 +194,8 @@ def _with_ids(value: Any, ids: Mapping[str, str]) -> Any:
 
 
 def _path_with_ids(path: str, ids: Mapping[str, str]) -> str:
-    return _REF_PATH.sub(lambda m: ids.get(m.group(1), m.group(0)), path)
+    return _REF_PATH.sub(lambda m: quote(ids[m.group(1)], safe="") if m.group(1) in ids
+                         else m.group(0), path)
 
 
 def check_derived(saved: Plan, fresh: Plan, done: Mapping[str, str | None], where: str) -> None:
