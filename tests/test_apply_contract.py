@@ -271,6 +271,19 @@ def test_a_targeted_plan_file_applies_and_others_changes_are_drift(
     assert "bug" not in result.stdout
 
 
+def test_an_unrelated_edit_before_the_apply_does_not_fail_it(account: Account,
+                                                             tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    saved(account, out, "--target", "profile.twitter/ClaraLines")
+    account.emu.edit("alice@claralines.example", "profile", "facebook/claralines",
+                     {"greeting_text": "Edited in the app"})  # not part of the plan
+    result = apply_file(account, out)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[-2:] == [
+        "[1/1] updated profile.twitter/ClaraLines",
+        "Apply complete! Resources: 0 added, 1 changed, 0 destroyed."]
+
+
 # -- 5. an honest forecast ---------------------------------------------------------------------
 
 def test_the_forecast_covers_every_call_apply_makes(account: Account, tmp_path: Path) -> None:
