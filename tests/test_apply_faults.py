@@ -163,9 +163,9 @@ def test_rate_limit_beyond_max_wait_stops_cleanly_and_the_saved_plan_finishes(
     assert counts["done"] == 14 - live.reads
     assert counts["not_attempted"] == len(plan.calls) - counts["done"]
     assert counts["failed"] == 0
-    assert any(e.kind == "notice" and e.message.startswith(f"This apply makes {len(plan.calls)} "
-                                                           f"calls and {14 - live.reads} of 14")
-               for e in events)
+    assert any(e.kind == "notice" and e.message.startswith(
+        f"This apply makes {len(plan.calls)} writes and up to {plan.reads} reads to verify them "
+        f"and {14 - live.reads} of 14") for e in events)
     httpx.post(f"{served.server.url}/_emulator/clock", json={"advance_s": 3600}).raise_for_status()
     calm = open_emulator(served.db)
     provider = in_process(calm)

@@ -73,6 +73,7 @@ class _Apply:
         self.provider, self.reread, self.settings = provider, reread, settings
         self.emit: Progress = progress or (lambda event: None)
         self.steps = _steps(plan, done)
+        self.reads = plan.reads
         self.deps = [{d - 1 for d in call.depends_on if 0 < d < position}
                      for position, call in enumerate(plan.calls, start=1)]
         self.ids = {address: id_ for address, id_ in done.items() if id_ is not None}
@@ -88,7 +89,8 @@ class _Apply:
     # -- the loop --------------------------------------------------------------------------
     def run(self, budget: RateBudget | None) -> Ledger:
         self.emit(ProgressEvent("start", total=self.total))
-        if notice := budget_notice(self.total, budget, self.settings.now()):
+        verify_reads = self.reads if self.total else 0  # at most one read of every kind
+        if notice := budget_notice(self.total, budget, self.settings.now(), verify_reads):
             self.emit(ProgressEvent("notice", total=self.total, message=notice))
         runner = make_runner(self._execute, self.settings.parallelism)
         try:
