@@ -205,7 +205,7 @@ def plan(dirs: tuple[Path, ...], var_files: tuple[Path, ...], out: Path | None, 
     for _, planned in results:
         echo_problems(planned.warnings)
     if out is not None and plans:
-        out.write_text(plans[0][1].to_json() if len(plans) == 1
+        out.write_text(engine.plan_file_text(plans[0][1]) if len(plans) == 1
                        else render_many(plans, "json"), encoding="utf-8")
     hint = f"the plan file {out}" if out else None
     if len(dirs) == 1 and plans:
@@ -250,31 +250,36 @@ def apply(root: Path, var_files: tuple[Path, ...], planfile: Path | None, auto_a
     """Plan, ask, and make the changes (or apply a saved PLANFILE exactly, unless stale)."""
     console = Console(sys.stdout, tty=sys.stdout.isatty())
     stop = threading.Event()
-
-    def show(planned: engine.Planned) -> None:
-        echo_problems(planned.warnings)
-        click.echo(render(planned.plan, "text", color=use_color()), nl=False)
-
-    def approve(_: Plan) -> bool:
-        if auto_approve:
-            return True
-        if not sys.stdin.isatty():
-            raise ScsyncError(NO_TTY_REFUSAL)
-        if not console.ask_approval(sys.stdin):
-            raise ScsyncError("Apply cancelled: only 'yes' is accepted; nothing was changed.")
-        return True
-
-    run = engine.ApplyRun(approve=approve, show=show, progress=console.progress, stop=stop,
-                          parallelism=parallelism)
-    with stop_on_sigint(stop, console):
-        try:
-            result = engine.apply(root, run, plan_file=planfile, var_files=var_files,
-                                  force=force, hooks=hooks_for(console, max_wait))
-        except ApplyError as exc:
-            if exc.ledger is not None:
-                console.ledger(exc.ledger)
-            raise
+    run = engine.ApplyRun(progress=console.progress, stop=stop, parallelism=parallelism)
+    with engine.prepare_apply(root, plan_file=planfile, var_files=var_files, force=force,
+                              hooks=hooks_for(console, max_wait)) as pending:
+        echo_problems(pending.planned.warnings)
+        click.echo(render(pending.planned.plan, "text", color=use_color()), nl=False)
+        if (refused := pending.refusal) is not None:
+            raise refused
+        if (nothing := pending.nothing_left) is not None:
+            click.echo(nothing)
+            return
+        if planfile is None and not auto_approve:
+            ask_approval(console)
+        with stop_on_sigint(stop, console):
+            try:
+                result = pending.apply(run)
+            except ApplyError as exc:
+                if exc.ledger is not None:
+                    console.ledger(exc.ledger)
+                raise
+    for line in result.drift:
+        console.line(line)
     click.echo(result.message)  # the progress lines have shown each step; the table is for failures
+
+
+def ask_approval(console: Console) -> None:
+    """Ask on the terminal; any answer but ``yes``, or no terminal, is an error."""
+    if not sys.stdin.isatty():
+        raise ScsyncError(NO_TTY_REFUSAL)
+    if not console.ask_approval(sys.stdin):
+        raise ScsyncError("Apply cancelled: only 'yes' is accepted; nothing was changed.")
 
 
 @main.command()

@@ -2,12 +2,14 @@
 and returns values; errors are ``ScsyncError``s.
 
 Offline: ``load``, ``validate``, ``config_schema``, ``fmt``. Against the platform (through the
-config's provider, secrets resolved only here): ``plan``, ``apply``, ``drift``, ``snapshot``,
-``export``, ``groups_export``.
+config's provider, secrets resolved only here): ``plan``, ``prepare_apply`` (then the caller
+shows the plan, asks, and calls ``PendingApply.apply``), ``drift``, ``snapshot``, ``export``,
+``groups_export``. Nothing here renders or asks: that is the caller's.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import tempfile
@@ -22,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 from scsync import gctools
 from scsync.config import secrets
 from scsync.config.config import Config
-from scsync.errors import AuthError, ConfigError, Problem, ScsyncError
+from scsync.errors import AuthError, ConfigError, Problem, SafetyError, ScsyncError
 from scsync.plan.model import Plan
 from scsync.plan.options import PlanOptions, Safety
-from scsync.plan.planner import build_plan
+from scsync.plan.planner import build_plan, check_targets
 from scsync.plan.safety import refusal_error
 from scsync.providers.base import LiveState, Provider
 from scsync.providers.factory import build_provider
@@ -215,6 +217,7 @@ def make_plan_for(config: Config, provider: Provider, *, force: bool = False,
                   now: datetime | None = None) -> Planned:
     """Read live state through ``provider`` and plan ``config`` against it."""
     live = provider.read()
+    check_targets(list(targets), config.desired, live)
     options = plan_options(config, force=force, targets=targets)
     result = build_plan(config.desired, live, provider, options, now=now or datetime.now(UTC))
     plan = result.plan
@@ -240,10 +243,8 @@ def plan(root: Path, *, var_files: Sequence[Path] = (), force: bool = False,
 
 @dataclass(slots=True)
 class ApplyRun:
-    """What the caller supplies to an apply: callbacks and knobs."""
+    """How to execute an approved plan: progress callback, cancel event, parallelism."""
 
-    approve: Callable[[Plan], bool]
-    show: Callable[[Planned], None]
     progress: Callable[[ProgressEvent], None] | None = None
     stop: threading.Event | None = None
     parallelism: int = 1
@@ -251,41 +252,73 @@ class ApplyRun:
 
 @dataclass(slots=True)
 class Applied:
-    """The outcome of an apply: the plan executed, its ledger, and the closing message."""
+    """The outcome of an apply: the plan executed, its ledger, the closing message, and drift
+    (objects someone else changed while it ran: notices, not failures)."""
 
     plan: Plan
     ledger: Ledger | None
     message: str
+    drift: list[str]
 
 
-def apply(root: Path, run: ApplyRun, *, plan_file: Path | None = None,
-          var_files: Sequence[Path] = (), force: bool = False, hooks: Hooks = Hooks()) -> Applied:
-    """Plan (or take a saved plan), ask, execute, verify. Raises ``SafetyError`` for a refused
-    plan, ``StalePlanError`` for a stale saved plan, ``ApplyError`` for failed steps or a
-    verification that does not converge; never writes before every check has passed."""
-    from scsync.plan.apply import apply_plan
-    from scsync.plan.verify import conclude
+@dataclass(slots=True)
+class PendingApply:
+    """A plan ready to apply: planned now, or a saved plan that passed every check; its provider
+    session is open and the account's apply lock held until the ``prepare_apply`` block ends.
+    The caller shows it, asks whoever must approve, then calls ``apply``."""
 
-    config = load(root, var_files=var_files, cache=True)
-    with session(config, hooks=hooks) as provider:
-        if plan_file is None:
-            planned = make_plan_for(config, provider, force=force)
-            done: dict[str, str | None] = {}
-        else:
-            planned, done = _saved(config, provider, plan_file, force=force)
-        run.show(planned)
-        plan_ = planned.plan
-        if (refused := refusal_error(plan_)) is not None:
+    planned: Planned
+    done: dict[str, str | None]
+    provider: Provider
+
+    @property
+    def refusal(self) -> SafetyError | None:
+        """The safety gate's refusal (exit 3), or None."""
+        return refusal_error(self.planned.plan)
+
+    @property
+    def nothing_left(self) -> str | None:
+        """The closing message when no write is left to make, else None."""
+        plan_ = self.planned.plan
+        if [c for c in plan_.changes if not c.blocked and c.address not in self.done]:
+            return None
+        return _nothing_left(plan_, self.done)
+
+    def apply(self, run: ApplyRun | None = None) -> Applied:
+        """Execute the plan's calls, then verify the written objects. Raises ``SafetyError`` for
+        a refused plan and ``ApplyError`` for failed steps or written objects not as planned."""
+        from scsync.plan.apply import apply_plan
+        from scsync.plan.verify import complete_message, conclude
+
+        if (refused := self.refusal) is not None:
             raise refused
-        if not [c for c in plan_.changes if not c.blocked and c.address not in done]:
-            return Applied(plan_, None, _nothing_left(plan_, done))
-        if plan_file is None and not run.approve(plan_):
-            return Applied(plan_, None, "Apply cancelled: nothing was changed.")
+        plan_, provider, run = self.planned.plan, self.provider, run or ApplyRun()
         ledger = apply_plan(plan_, provider, reread=lambda kind: provider.read(frozenset({kind})),
                             parallelism=run.parallelism, progress=run.progress, stop=run.stop,
-                            done=done, budget=planned.live.rate)
-        options = plan_options(config, force=force)
-        return Applied(plan_, ledger, conclude(ledger, config.desired, provider, options))
+                            done=self.done, budget=self.planned.live.rate)
+        verified = conclude(plan_, ledger, provider, self.planned.live)
+        return Applied(plan_, ledger, complete_message(ledger), verified.drift)
+
+
+@contextmanager
+def prepare_apply(root: Path, *, plan_file: Path | None = None, var_files: Sequence[Path] = (),
+                  force: bool = False, hooks: Hooks = Hooks(),
+                  env: Mapping[str, str] | None = None) -> Iterator[PendingApply]:
+    """Hold the account's apply lock, open its provider, and plan (or take the saved plan
+    ``plan_file``, refused with ``PlanFileError`` or ``StalePlanError`` unless it is exactly
+    what the config and the platform still make); nothing is written here."""
+    from scsync.plan.lock import apply_lock
+
+    env = os.environ if env is None else env
+    config = load(root, var_files=var_files, cache=True)
+    account = getattr(config.settings.provider, "account_id", None)
+    with apply_lock(config.root, account=account), \
+            session(config, hooks=hooks, env=env) as provider:
+        if plan_file is None:
+            yield PendingApply(make_plan_for(config, provider, force=force), {}, provider)
+        else:
+            planned, done = _saved(config, provider, plan_file, force=force, env=env)
+            yield PendingApply(planned, done, provider)
 
 
 def read_plan(plan_file: Path) -> Plan:
@@ -299,6 +332,14 @@ def read_plan(plan_file: Path) -> Plan:
                           "to make one)") from None
 
 
+def plan_file_text(plan_: Plan, env: Mapping[str, str] | None = None) -> str:
+    """The text ``plan -o`` writes: signed when ``SCSYNC_PLAN_KEY`` is set."""
+    from scsync.plan.planfile import KEY_ENV
+    from scsync.plan.planfile import plan_file_text as signed
+
+    return signed(plan_, (os.environ if env is None else env).get(KEY_ENV))
+
+
 def _nothing_left(plan: Plan, done: Mapping[str, str | None]) -> str:
     if not done:
         return "No changes. The platform matches the configuration."
@@ -306,17 +347,33 @@ def _nothing_left(plan: Plan, done: Mapping[str, str | None]) -> str:
             "platform.")
 
 
-def _saved(config: Config, provider: Provider, plan_file: Path, *,
-           force: bool) -> tuple[Planned, dict[str, str | None]]:
-    """A saved plan checked against config and live state: what is left of it, or stale."""
+def _saved(config: Config, provider: Provider, plan_file: Path, *, force: bool,
+           env: Mapping[str, str]) -> tuple[Planned, dict[str, str | None]]:
+    """A saved plan checked (header, signature, shape, account, staleness, every call derived
+    again): what is left of it, or one error before any write."""
+    from scsync.plan.planfile import KEY_ENV, check_account, check_derived, read_plan_file
     from scsync.plan.stale import prepare_saved_plan
 
-    saved = read_plan(plan_file)
-    if force and not saved.forced:
-        saved = saved.model_copy(update={"forced": True})
+    saved = read_plan_file(plan_file, env.get(KEY_ENV))
+    where = f"the plan file {plan_file}"
+    configured = getattr(config.settings.provider, "account_id", None)
+    if configured is not None:
+        check_account(saved, configured, "", where)
     live = provider.read()
+    check_account(saved, live.account.id, live.account.name, where)
+    forced = saved.forced or force
     remaining = prepare_saved_plan(saved, config_digest=config.digest(), live=live)
-    return Planned(config, saved, live, list(config.warnings)), remaining.done
+    refusals = saved.refusals
+    again = [c.address for c in saved.changes if c.blocked or c.address not in remaining.done]
+    if again:  # derived again from the config as it is now: protect: included
+        options = plan_options(config, force=forced, targets=[glob.escape(a) for a in again])
+        fresh = build_plan(config.desired, live, provider, options, now=datetime.now(UTC)).plan
+        if (refused := refusal_error(fresh)) is not None:
+            raise refused
+        check_derived(saved, fresh, remaining.done, where)
+        refusals = fresh.refusals
+    plan_ = saved.model_copy(update={"forced": forced, "refusals": refusals})
+    return Planned(config, plan_, live, list(config.warnings)), remaining.done
 
 
 def drift(root: Path, *, var_files: Sequence[Path] = (), hooks: Hooks = Hooks(),

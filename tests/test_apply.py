@@ -20,7 +20,7 @@ from scsync.errors import (
     ServerError,
 )
 from scsync.plan.apply import INTERRUPTED, apply_plan
-from scsync.plan.apply_deps import call_refs, dependencies
+from scsync.plan.apply_deps import call_refs, dependencies, with_dependencies
 from scsync.plan.model import AccountRef, Change, FieldChange, Plan, Refusal, Summary
 from scsync.plan.progress import ProgressEvent
 from scsync.providers.base import Account, Call, LiveState, Me, RateBudget
@@ -110,7 +110,7 @@ def change(address: str, action: str = "update", **extra: Any) -> Change:
 def make_plan(*calls: Call, changes: list[Change] | None = None) -> Plan:
     changes = changes if changes is not None else [change(c.address, c.action) for c in calls]
     return Plan(created_at=NOW, config_digest="d", account=AccountRef(id=1001),
-                summary=Summary(), changes=changes, calls=list(calls))
+                summary=Summary(), changes=changes, calls=with_dependencies(calls, changes))
 
 
 def ref(address: str) -> dict[str, str]:

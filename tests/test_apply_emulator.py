@@ -22,7 +22,7 @@ from scsync.plan.options import PlanOptions
 from scsync.plan.planner import make_plan
 from scsync.plan.progress import ProgressEvent
 from scsync.plan.stale import prepare_saved_plan
-from scsync.plan.verify import complete_message, conclude, unconverged, verify
+from scsync.plan.verify import complete_message, conclude, unconverged
 from scsync.providers.socialconnect import SocialConnectProvider
 from scsync.resources import Kind, Resource
 from tests.test_apply_support import (
@@ -36,6 +36,7 @@ from tests.test_apply_support import (
     options_of,
     plan_and_apply,
     reread_of,
+    verify,
     writes,
 )
 
@@ -241,25 +242,43 @@ def test_generated_configs_apply_and_plan_again_empty(
         emulator.close()
 
 
-def test_conclude_reports_completion_or_what_did_not_converge(
+def test_conclude_checks_the_written_objects_against_their_after(
         account: tuple[Config, Emulator, SocialConnectProvider]) -> None:
     config, emulator, provider = account
     applied = plan_and_apply(config, provider)
-    options = options_of(config)
-    assert conclude(applied.ledger, config.desired, provider, options, now=lambda: NOW) == (
+    verified = conclude(applied.plan, applied.ledger, provider, applied.live)
+    assert (verified.unconverged, verified.drift) == ([], [])
+    assert complete_message(applied.ledger) == (
         "Apply complete! Resources: 5 added, 13 changed, 2 destroyed.")
-    with controls(emulator) as client:  # as if the platform had dropped a setting
+    with controls(emulator) as client:  # as if the platform had dropped a setting (color is
+        # not a field the plan writes: not checked)
         client.post("/_emulator/edit", json={
             "user": "alice@claralines.example",
             "object": {"type": "profile", "id": "twitter/ClaraLines"},
             "updates": {"welcome_message": "Hi", "color": "#000000"}}).raise_for_status()
     with pytest.raises(ApplyError) as caught:
-        conclude(applied.ledger, config.desired, provider, options, now=lambda: NOW)
+        conclude(applied.plan, applied.ledger, provider, applied.live)
     assert str(caught.value) == (
-        "apply did not converge: planning again still changes profile.twitter/ClaraLines "
-        "color, profile.twitter/ClaraLines welcome_message; this is a bug in scsync's "
-        "comparison of these fields, please report it")
+        "apply did not converge: after the writes the platform still differs from the plan at "
+        "profile.twitter/ClaraLines welcome_message; the "
+        "platform did not keep what was written, or scsync compares these fields wrongly (run "
+        "`scsync plan` to see; if it shows no change, please report it)")
     assert caught.value.ledger is applied.ledger
+
+
+def test_conclude_reads_again_only_the_kinds_written(
+        account: tuple[Config, Emulator, SocialConnectProvider]) -> None:
+    config, emulator, provider = account
+    live = provider.read()
+    options = options_of(config).model_copy(update={"targets": ["user.*"]})
+    plan = make_plan(config.desired, live, provider, options, now=NOW)
+    ledger = apply_plan(plan, provider, reread=reread_of(provider))
+    clear_log(emulator)
+    conclude(plan, ledger, provider, live)
+    with controls(emulator) as client:
+        read = [c["path"] for c in client.get("/_emulator/calls").json()]
+    assert not [p for p in read if p.endswith(("/topics", "/profilegroups"))], read
+    assert [p for p in read if p.endswith("/users")] == ["/1001/settings/users"]
 
 
 def test_conclude_refuses_a_ledger_with_failures(
@@ -271,7 +290,7 @@ def test_conclude_refuses_a_ledger_with_failures(
     plan = make_plan(config.desired, live, provider, options_of(config), now=NOW)
     ledger = apply_plan(plan, provider, reread=reread_of(provider), stop=stop)
     with pytest.raises(ApplyError) as caught:
-        conclude(ledger, config.desired, provider, options_of(config))
+        conclude(plan, ledger, provider, live)
     assert str(caught.value) == (
         "Apply failed: 20 not attempted. Stopped: interrupted (Ctrl-C): the call in flight "
         "finished, nothing more was sent. Re-run `scsync apply` to finish: 20 changes remain.")

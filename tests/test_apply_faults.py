@@ -19,7 +19,6 @@ from scsync.emulator import BackgroundServer, open_emulator
 from scsync.plan.apply import apply_plan
 from scsync.plan.planner import make_plan
 from scsync.plan.stale import prepare_saved_plan
-from scsync.plan.verify import verify
 from tests.test_apply_support import (
     FIXTURE,
     NOW,
@@ -33,6 +32,7 @@ from tests.test_apply_support import (
     over_http,
     plan_and_apply,
     reread_of,
+    verify,
     writes,
 )
 
@@ -163,9 +163,9 @@ def test_rate_limit_beyond_max_wait_stops_cleanly_and_the_saved_plan_finishes(
     assert counts["done"] == 14 - live.reads
     assert counts["not_attempted"] == len(plan.calls) - counts["done"]
     assert counts["failed"] == 0
-    assert any(e.kind == "notice" and e.message.startswith(f"This apply makes {len(plan.calls)} "
-                                                           f"calls and {14 - live.reads} of 14")
-               for e in events)
+    assert any(e.kind == "notice" and e.message.startswith(
+        f"This apply makes {len(plan.calls)} writes and up to {plan.reads} reads to verify them "
+        f"and {14 - live.reads} of 14") for e in events)
     httpx.post(f"{served.server.url}/_emulator/clock", json={"advance_s": 3600}).raise_for_status()
     calm = open_emulator(served.db)
     provider = in_process(calm)

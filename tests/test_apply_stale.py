@@ -10,9 +10,9 @@ import pytest
 
 from scsync.errors import StalePlanError
 from scsync.plan.fingerprint import precondition
-from scsync.plan.model import AccountRef, Change, FieldChange, Plan, Summary
-from scsync.plan.stale import Remaining, prepare_saved_plan
-from scsync.providers.base import Account, Call, LiveState, Me
+from scsync.plan.model import AccountRef, Change, FieldChange, Plan, PlannedCall, Summary
+from scsync.plan.stale import Remaining, check_stale, prepare_saved_plan, remaining_changes
+from scsync.providers.base import Account, LiveState, Me
 from scsync.resources import Kind, Resource
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -74,7 +74,8 @@ def remaining(plan: Plan, live: LiveState) -> Remaining:
 
 
 def saved(*changes: Change, digest: str = "abcdef0123456789") -> Plan:
-    calls = [Call(method="POST", path="/x", address=c.address, action=c.action) for c in changes]
+    calls = [PlannedCall(method="POST", path="/x", address=c.address, action=c.action)
+             for c in changes]
     return Plan(created_at=NOW, config_digest=digest, account=AccountRef(id=1001),
                 summary=Summary(), changes=list(changes), calls=calls)
 
@@ -102,7 +103,8 @@ def test_a_changed_config_and_each_changed_object_is_a_reason() -> None:
     assert reasons == [
         "config changed since the plan was made (digest abcdef012345 is now ffffffffffff)",
         "profile.twitter/ClaraLines: changed on the platform since the plan was made",
-        "topic.New Care: deleted on the platform since the plan was made",
+        "topic.New Care: deleted on the platform since the plan was made (no object has its "
+        "id 7 any more)",
         "topic.Fresh: created on the platform since the plan was made",
     ]
     with pytest.raises(StalePlanError) as caught:
@@ -137,3 +139,24 @@ def test_blocked_deletes_are_neither_stale_nor_to_do() -> None:
     plan = saved(change)
     live = live_state(topic("ClaraLines Care", keywords="changed"))
     assert remaining(plan, live).todo == []
+    assert check_stale(plan, config_digest="abcdef0123456789", live=live) == []
+    assert remaining_changes(plan, live).todo == []
+
+
+def test_identity_is_part_of_the_precondition() -> None:
+    old = topic("ClaraLines Care", id_="7")
+    change = Change(address="topic.ClaraLines Care", kind="topic", action="update",
+                    live_id="7", before={"name": "ClaraLines Care", "searchkeywords": "air"},
+                    after={"name": "ClaraLines Care", "searchkeywords": "sky"},
+                    fields=[FieldChange(path="searchkeywords", before="air", after="sky")],
+                    precondition=precondition("update", ["searchkeywords"], old))
+    plan = saved(change)
+    renamed = topic("Renamed", id_="7")  # the changed field did not move, the name did
+    recreated = topic("ClaraLines Care", id_="8")  # deleted and created again: a new id
+    assert check_stale(plan, config_digest="abcdef0123456789", live=live_state(renamed)) == [
+        "topic.ClaraLines Care: renamed on the platform since the plan was made "
+        "('ClaraLines Care' is now 'Renamed')"]
+    assert check_stale(plan, config_digest="abcdef0123456789", live=live_state(recreated)) == [
+        "topic.ClaraLines Care: deleted on the platform since the plan was made (no object has "
+        "its id 7 any more)"]
+    assert check_stale(plan, config_digest="abcdef0123456789", live=live_state(old)) == []

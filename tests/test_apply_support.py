@@ -21,6 +21,7 @@ from scsync.plan.ledger import Ledger
 from scsync.plan.model import Plan
 from scsync.plan.options import PlanOptions
 from scsync.plan.planner import make_plan
+from scsync.plan.verify import unconverged
 from scsync.providers.auth import Credentials
 from scsync.providers.base import Call, LiveState, Provider
 from scsync.providers.http import ApiClient, ClientOptions, RetryPolicy
@@ -121,3 +122,11 @@ def plan_and_apply(config: Config, provider: Provider, **kwargs: Any) -> Applied
     plan = make_plan(config.desired, live, provider, options_of(config), now=NOW)
     ledger = apply_plan(plan, provider, reread=reread_of(provider), budget=live.rate, **kwargs)
     return Applied(plan, live, ledger)
+
+
+def verify(desired: Mapping[Any, Any], provider: Provider, options: PlanOptions, *,
+           now: Callable[[], datetime] = lambda: NOW) -> tuple[Plan, list[str]]:
+    """Plan again against the platform: the plan and what it still changes (empty when the
+    apply converged)."""
+    plan = make_plan(desired, provider.read(), provider, options, now=now())
+    return plan, unconverged(plan)

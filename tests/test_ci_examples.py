@@ -53,8 +53,12 @@ def test_github_workflow_triggers_jobs_and_concurrency() -> None:
     assert workflow["on"]["push"]["branches"] == ["main"]
     jobs = workflow["jobs"]
     assert set(jobs) == {"plan", "comment", "apply", "drift"}
+    groups = {"plan": "scsync-${{ matrix.token_user }}", "drift": "scsync-${{ matrix.token_user }}",
+              "apply": "scsync-apply-${{ matrix.account }}"}  # one apply per account at a time
     for name in ("plan", "apply", "drift"):
-        assert jobs[name]["concurrency"]["group"] == "scsync-${{ matrix.token_user }}"
+        concurrency = jobs[name]["concurrency"]
+        assert concurrency["group"] == groups[name]
+        assert str(concurrency["cancel-in-progress"]).lower() == "false"  # queued, not cancelled
         accounts = [row["account"] for row in jobs[name]["strategy"]["matrix"]["include"]]
         assert accounts == ["emea", "us"]
     upload = next(s for s in jobs["plan"]["steps"] if s.get("uses", "").startswith(
@@ -69,6 +73,7 @@ def test_github_workflow_triggers_jobs_and_concurrency() -> None:
 def test_gitlab_pipeline_mirrors_it() -> None:
     pipeline = load(GITLAB)
     assert pipeline[".accounts"]["resource_group"] == "scsync-$TOKEN_USER"
+    assert pipeline["apply"]["resource_group"] == "scsync-apply-$ACCOUNT"
     for name in ("plan", "apply", "drift"):
         assert pipeline[name]["extends"] == ".accounts"
     assert "<!-- scsync-plan -->" in pipeline["plan comment"]["script"][0]

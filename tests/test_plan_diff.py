@@ -165,7 +165,8 @@ def test_create_topic_is_one_call_with_its_streams() -> None:
         "method": "POST", "path": "/1001/settings/topics", "address": "topic.Competitors",
         "action": "create", "form": {"topic": {"name": "Competitors",
                                                "searchkeywords": "competitorair", "services": [
-            {"type": "twitter", "username": "CompetitorAir", "authorized": False}]}}}]
+            {"type": "twitter", "username": "CompetitorAir", "authorized": False}]}},
+        "depends_on": []}]
     assert plan.summary.add == 1
 
 
@@ -183,7 +184,7 @@ def test_live_only_topic_deleted_when_authoritative_unmanaged_when_additive() ->
                                                               None)
     assert plan.calls[0].model_dump() == {"method": "DELETE", "path": "/1001/settings/topic/9",
                                           "form": {}, "address": "topic.Old Campaign",
-                                          "action": "delete"}
+                                          "action": "delete", "depends_on": []}
     additive = plan_of([], live)
     assert additive.changes == [] and additive.calls == []
     assert [u.model_dump() for u in additive.unmanaged] == [

@@ -45,7 +45,7 @@ def test_sample_plan_health_messages() -> None:
         "warning", "", "the API token expires on 2026-12-01 10:00 UTC (in 9 days); renew it, "
         "or configure refresh_token, client_id and client_secret")
     assert health["rate_limit"] == (
-        "warning", "", "apply needs 12 calls but only 4 of 350 remain in this rate-limit "
+        "warning", "", "apply needs 30 calls but only 4 of 350 remain in this rate-limit "
         "window; it will wait for the reset at 2026-11-22 10:30 UTC")
     assert health["expired_connected_profile"][2] == (
         "the whatsapp connected profile Alice on WhatsApp of Alice@ClaraLines.example is "

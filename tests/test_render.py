@@ -12,9 +12,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from scsync.plan.model import AccountRef, Change, FieldChange, Plan, Summary
+from scsync.plan.model import AccountRef, Change, FieldChange, Plan, PlannedCall, Summary
 from scsync.plan.render import MARKDOWN_LIMIT, render, render_many
-from scsync.providers.base import Call
 from tests.golden_util import GOLDEN, assert_golden
 from tests.plan_factories import plan_of, sample_plan
 
@@ -32,8 +31,8 @@ def big_plan(count: int = 400) -> Plan:
                       fields=[FieldChange(path="bio", before=f"Old bio {i}\n" + "x" * 90,
                                           after=f"New bio {i}\n" + "y" * 90)],
                       precondition=f"fp{i}", live_id=f"twitter/{i}") for i in range(count)]
-    calls = [Call(method="POST", path=f"/1001/settings/profile/twitter/{i}",
-                  form={"updates": {"bio": "..."}}, address=c.address, action="update")
+    calls = [PlannedCall(method="POST", path=f"/1001/settings/profile/twitter/{i}",
+                         form={"updates": {"bio": "..."}}, address=c.address, action="update")
              for i, c in enumerate(changes)]
     return Plan(created_at=datetime(2026, 11, 22, tzinfo=UTC), config_digest="d",
                 account=AccountRef(id=1001, name="ClaraLines"), summary=Summary(change=count),

@@ -43,7 +43,9 @@ def test_markdown_puts_the_summary_then_destroys_then_expired_streams_then_objec
                                      "**Error:** topic.Spring Sale")]
     assert order == sorted(order)
     assert text.count("<details><summary>") == len(sample_plan().changes)
-    assert ("API calls: 12 writes (rate limit: 4 of 350 calls left in this window)\n" in text)
+    assert ("API calls: 12 writes + up to 18 reads (stale check and verification) = 30 (rate "
+            "limit: 4 of 350 calls left in this window: does not fit, apply waits for the reset "
+            "at 2026-11-22 10:30 UTC)\n" in text)
     assert text.endswith("(use --force to apply anyway)\n\n")
 
 

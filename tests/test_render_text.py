@@ -14,13 +14,13 @@ from scsync.plan.model import (
     FieldChange,
     HealthItem,
     Plan,
+    PlannedCall,
     RateInfo,
     Refusal,
     Summary,
     Unmanaged,
 )
 from scsync.plan.render import render, render_many
-from scsync.providers.base import Call
 
 ANSI = "\x1b["
 
@@ -121,18 +121,31 @@ def test_create_destroy_rename_and_blocked_headers() -> None:
 
 
 def test_summary_is_followed_by_the_writes_and_their_cost() -> None:
-    calls = [Call(method="POST", path="/1001/settings/topics", address="topic.New",
-                  action="create"),
-             Call(method="DELETE", path="/1001/settings/topic/12", address="topic.Gone",
-                  action="delete")]
+    calls = [PlannedCall(method="POST", path="/1001/settings/topics", address="topic.New",
+                         action="create"),
+             PlannedCall(method="DELETE", path="/1001/settings/topic/12", address="topic.Gone",
+                         action="delete")]
     plan = make_plan(Change(address="topic.New", kind="topic", action="create",
                             after={"name": "New"}), calls=calls,
-                     rate=RateInfo(limit=350, remaining=346))
+                     rate=RateInfo(limit=350, remaining=346), apply_reads=4)
     assert render(plan, "text").endswith(
         "Plan: 1 to add, 0 to change, 0 to destroy.\n\n"
-        "API calls: 2 writes (rate limit: 346 of 350 calls left in this window)\n"
+        "API calls: 2 writes + up to 4 reads (stale check and verification) = 6 (rate limit: "
+        "346 of 350 calls left in this window: fits)\n"
         "  POST   /1001/settings/topics    create  topic.New\n"
         "  DELETE /1001/settings/topic/12  delete  topic.Gone\n")
+
+
+def test_the_forecast_says_when_apply_with_its_own_reads_does_not_fit() -> None:
+    calls = [PlannedCall(method="POST", path="/1001/settings/topics", address="topic.New",
+                         action="create")]
+    reset = datetime(2026, 11, 22, 10, 30, tzinfo=UTC)
+    plan = make_plan(Change(address="topic.New", kind="topic", action="create",
+                            after={"name": "New"}), calls=calls, apply_reads=16,
+                     rate=RateInfo(limit=350, remaining=10, reset_at=reset))
+    assert ("API calls: 1 write + up to 16 reads (stale check and verification) = 17 (rate "
+            "limit: 10 of 350 calls left in this window: does not fit, apply waits for the "
+            "reset at 2026-11-22 10:30 UTC)\n") in render(plan, "text")
 
 
 def test_empty_plan_says_no_changes_after_health_and_unmanaged() -> None:

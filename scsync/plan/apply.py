@@ -1,8 +1,9 @@
-"""Apply: execute exactly the plan's writes, in order, and keep a ledger of what happened.
+"""Apply: the executor of the plan's list of writes, in order, keeping a ledger of what happened.
 
-One call per change (the plan's ``calls``); ids of objects created earlier in the run fill the
-``{"ref": ADDRESS}`` of later calls; a step whose dependency failed is skipped while independent
-steps go on. A create whose response was lost (``ProviderError.ambiguous``) is never retried
+One call per change (the plan's ``calls``, each carrying the positions of the calls it depends
+on: apply derives nothing); ids of objects created earlier in the run fill the ``{"ref":
+ADDRESS}`` of later calls; a step whose dependency failed is skipped while independent steps go
+on. A create whose response was lost (``ProviderError.ambiguous``) is never retried
 blind: once nothing else can run, its kind is re-read once and the create counts as done when the
 object is there, or is retried once when it is not. A set ``stop`` event (Ctrl-C) lets the call
 in flight finish and leaves the rest not attempted; a ``RateLimitError`` (the reset is beyond
@@ -23,7 +24,7 @@ from scsync.errors import (
     RateLimitError,
     ScsyncError,
 )
-from scsync.plan.apply_deps import call_refs, dependencies
+from scsync.plan.apply_deps import call_refs
 from scsync.plan.apply_runner import Outcome, Runner, make_runner
 from scsync.plan.ledger import Ledger, Step
 from scsync.plan.model import Plan
@@ -72,7 +73,9 @@ class _Apply:
         self.provider, self.reread, self.settings = provider, reread, settings
         self.emit: Progress = progress or (lambda event: None)
         self.steps = _steps(plan, done)
-        self.deps = dependencies(plan.calls, {c.address: c for c in plan.changes})
+        self.reads = plan.reads
+        self.deps = [{d - 1 for d in call.depends_on if 0 < d < position}
+                     for position, call in enumerate(plan.calls, start=1)]
         self.ids = {address: id_ for address, id_ in done.items() if id_ is not None}
         self.given: dict[int, dict[str, str]] = {}  # per step: the ids its call refers to
         todo = [s for s in self.steps if s.status == "pending"]
@@ -86,7 +89,8 @@ class _Apply:
     # -- the loop --------------------------------------------------------------------------
     def run(self, budget: RateBudget | None) -> Ledger:
         self.emit(ProgressEvent("start", total=self.total))
-        if notice := budget_notice(self.total, budget, self.settings.now()):
+        verify_reads = self.reads if self.total else 0  # at most one read of every kind
+        if notice := budget_notice(self.total, budget, self.settings.now(), verify_reads):
             self.emit(ProgressEvent("notice", total=self.total, message=notice))
         runner = make_runner(self._execute, self.settings.parallelism)
         try:

@@ -1,5 +1,6 @@
-"""Which planned writes depend on which: the graph apply uses to skip the dependants of a failed
-step and to run independent steps side by side.
+"""Which planned writes depend on which: computed once by the planner and carried in the plan
+(each call's ``depends_on``), so that apply executes a list it was given, skipping the dependants
+of a failed step and running independent steps side by side.
 
 A write depends on an earlier one when it refers to the object that one creates (``{"ref":
 ADDRESS}`` in its form), or when both touch one name of the same kind: a topic or group under its
@@ -14,7 +15,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from scsync.plan.model import Change
+from scsync.plan.model import Change, PlannedCall
 from scsync.providers.base import Call
 from scsync.resources import Kind, parse_address
 
@@ -72,3 +73,10 @@ def dependencies(calls: Sequence[Call], changes: Mapping[str, Change]) -> list[s
         deps.append(mine)
         by_address[call.address] = position
     return deps
+
+
+def with_dependencies(calls: Sequence[Call], changes: Sequence[Change]) -> list[PlannedCall]:
+    """``calls`` as the plan carries them: each with the 1-based positions it depends on."""
+    deps = dependencies(calls, {c.address: c for c in changes})
+    return [PlannedCall(**(call.model_dump() | {"depends_on": sorted(d + 1 for d in needs)}))
+            for call, needs in zip(calls, deps, strict=True)]

@@ -2,6 +2,10 @@
 against, so that ``apply PLANFILE`` refuses a stale plan; and ``matches_after``, which tells a
 change that is already done (a partly applied plan can be applied again to finish).
 
+A fingerprint covers the object's identity (its platform id and its name, as read) and the fields
+the change touches: an out-of-band rename, delete or re-create of the object makes the plan stale
+even when none of the changed fields moved.
+
 Fingerprints hash compare forms (``scsync.resources.compare_value``), so a harmless difference of
 spelling (colour case, set order, white space) does not make a plan stale.
 """
@@ -30,8 +34,9 @@ def fingerprint(resource: Resource | None, paths: Iterable[str]) -> str:
     """sha256 (first 16 hex digits) of the canonical JSON of the compare forms of ``paths``."""
     if resource is None:
         return ABSENT
-    forms = {path: compare_value(resource.kind, path, field_value(resource, path))
-             for path in sorted(set(paths))}
+    forms: dict[str, Any] = {"@id": resource.id, "@name": resource.name}
+    forms |= {path: compare_value(resource.kind, path, field_value(resource, path))
+              for path in sorted(set(paths))}
     text = json.dumps(forms, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

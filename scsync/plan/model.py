@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict
 from scsync import __version__
 from scsync.providers.base import Call
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""The plan file's format; ``apply PLANFILE`` refuses any other (2: calls carry ``depends_on``)."""
 
 Action = Literal["create", "update", "delete"]
 
@@ -110,6 +111,14 @@ class Refusal(Frozen):
     forceable: bool
 
 
+class PlannedCall(Call):
+    """One write of the plan, with the earlier writes it must wait for."""
+
+    depends_on: list[int] = []
+    """1-based positions in ``calls`` of the calls that must be done first (it refers to an
+    object one of them creates, or both touch one name)."""
+
+
 class Plan(Frozen):
     """Everything ``plan`` found and everything ``apply`` will do, in order."""
 
@@ -122,16 +131,21 @@ class Plan(Frozen):
     changes: list[Change] = []
     unmanaged: list[Unmanaged] = []
     health: list[HealthItem] = []
-    calls: list[Call] = []
-    """The writes apply will make, in order, one per change."""
+    calls: list[PlannedCall] = []
+    """The writes apply will make, in order, one per change, each with its dependencies."""
     reads: int = 0
     """How many read calls the plan itself made."""
+    apply_reads: int = 0
+    """At most how many read calls apply makes itself: the platform read again before the
+    writes (stale check) and the written kinds read again after them (verification)."""
     rate: RateInfo | None = None
     refusals: list[Refusal] = []
     forced: bool = False
     """True when ``--force`` lifted threshold refusals."""
     live_snapshot: str | None = None
     """Set when planned offline against a snapshot: its file and age."""
+    signature: str | None = None
+    """``hmac-sha256:HEX`` over the file without it, when ``SCSYNC_PLAN_KEY`` was set."""
 
     @property
     def is_empty(self) -> bool:

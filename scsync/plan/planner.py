@@ -8,10 +8,12 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from difflib import get_close_matches
 from fnmatch import fnmatchcase
 from typing import Any
 
 from scsync.errors import PlanError, Problem
+from scsync.plan.apply_deps import with_dependencies
 from scsync.plan.checks import run_checks
 from scsync.plan.diff import Draft, diff, display_fields
 from scsync.plan.fingerprint import precondition
@@ -53,16 +55,19 @@ def build_plan(desired: Mapping[ResourceKey, Resource], live: LiveState, provide
     drafts = order(drafts)
     refusals = gate(drafts, live, options)
     known = with_renamed(live, result.matched)
-    calls = [build_call(d, provider, known) for d in drafts if not d.blocked]
+    changes = [to_change(d) for d in drafts]
+    calls = with_dependencies([build_call(d, provider, known) for d in drafts if not d.blocked],
+                              changes)
+    apply_reads = 2 * live.reads if calls else 0  # re-read before, verification after (at most)
     log.debug("planned %d changes, %d calls", len(drafts), len(calls))
     plan = Plan(
         created_at=now, config_digest=options.config_digest,
         account=AccountRef(id=live.account.id, name=live.account.name),
-        summary=summarise(drafts), changes=[to_change(d) for d in drafts],
-        unmanaged=unmanaged, calls=calls, reads=live.reads, rate=rate_info(live),
-        refusals=refusals, forced=options.force,
-        health=health(live, calls=len(calls), now=now, warning_days=options.token_warning_days,
-                      warnings=warnings))
+        summary=summarise(drafts), changes=changes,
+        unmanaged=unmanaged, calls=calls, reads=live.reads, apply_reads=apply_reads,
+        rate=rate_info(live), refusals=refusals, forced=options.force,
+        health=health(live, calls=len(calls) + apply_reads, now=now,
+                      warning_days=options.token_warning_days, warnings=warnings))
     return PlanResult(plan, warnings)
 
 
@@ -85,6 +90,27 @@ def select_targets(drafts: list[Draft], targets: list[str],
                 chosen.add(needed.address)
                 pending.append(needed)
     return [d for d in drafts if d.address in chosen]
+
+
+def check_targets(targets: list[str], desired: Mapping[ResourceKey, Resource],
+                  live: LiveState) -> None:
+    """``PlanError`` for each target that matches no object of the config or the platform,
+    with the closest addresses: a mistyped ``--target`` must not read as "No changes"."""
+    if not targets:
+        return
+    addresses = sorted({r.address for r in desired.values()}
+                       | {r.address for r in live.resources.values()})
+    problems = []
+    for target in targets:
+        pattern = stream_topic_pattern(target)
+        if any(fnmatchcase(a, pattern) for a in addresses):
+            continue
+        close = get_close_matches(pattern, addresses, n=3, cutoff=0.7)
+        hint = (f"; the closest: {', '.join(close)}" if close
+                else "; `scsync plan` without --target lists the planned addresses")
+        problems.append(Problem(f"--target {target} matches no object of this account{hint}"))
+    if problems:
+        raise PlanError(problems)
 
 
 def stream_topic_pattern(target: str) -> str:

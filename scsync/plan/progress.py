@@ -61,11 +61,15 @@ def bar_line(event: ProgressEvent, width: int = 20) -> str:
         f"{VERBS.get(event.action, event.action)} {event.address}")
 
 
-def budget_notice(calls: int, budget: RateBudget | None, now: float) -> str | None:
-    """Said before an apply whose calls exceed what is left of the rate-limit window."""
-    if budget is None or calls <= budget.remaining:
+def budget_notice(calls: int, budget: RateBudget | None, now: float,
+                  reads: int = 0) -> str | None:
+    """Said before an apply whose calls (the writes, then up to ``reads`` reads to verify them)
+    exceed what is left of the rate-limit window."""
+    if budget is None or calls + reads <= budget.remaining:
         return None
-    return (f"This apply makes {calls} calls and {budget.remaining} of {budget.limit} are left "
+    makes = (f"{calls} calls" if not reads
+             else f"{calls} writes and up to {reads} reads to verify them")
+    return (f"This apply makes {makes} and {budget.remaining} of {budget.limit} are left "
             f"in this rate-limit window: it will wait for the reset at "
             f"{format_utc(budget.reset_at, now)} when they run out (up to --max-wait).")
 

@@ -1,7 +1,8 @@
 """Saved plans against the platform as it is now: which changes are already done (a partly
 applied plan can be applied again to finish) and whether the plan is stale (DESIGN, "The plan
-file": the config digest differs, or a change's live object no longer matches its precondition),
-in which case ``apply PLANFILE`` refuses and writes nothing."""
+file": the config digest differs, or a change's live object no longer matches its precondition:
+its id, its name or a field the change touches moved), in which case ``apply PLANFILE`` refuses
+and writes nothing."""
 
 from __future__ import annotations
 
@@ -50,7 +51,12 @@ def _reason(change: Change, found: Resource | None) -> str:
     if change.action == "create":
         return f"{change.address}: created on the platform since the plan was made"
     if found is None:
-        return f"{change.address}: deleted on the platform since the plan was made"
+        return (f"{change.address}: deleted on the platform since the plan was made (no object "
+                f"has its id {change.live_id} any more)")
+    planned_name = change.renamed_from or (change.before or {}).get("name")
+    if Kind(change.kind).keyed_by_name and planned_name and found.name != planned_name:
+        return (f"{change.address}: renamed on the platform since the plan was made "
+                f"({planned_name!r} is now {found.name!r})")
     return f"{change.address}: changed on the platform since the plan was made"
 
 

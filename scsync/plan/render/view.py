@@ -103,12 +103,23 @@ class AccountView:
 
     @property
     def calls_line(self) -> str:
-        """``API calls: 4 writes (rate limit: 346 of 350 calls left in this window)``."""
-        line = f"API calls: {filters.plural(len(self.plan.calls), 'write')}"
-        rate = self.plan.rate
+        """The forecast of the whole apply: ``API calls: 4 writes + up to 6 reads (stale check
+        and verification) = 10 (rate limit: 346 of 350 calls left in this window: fits)``."""
+        plan = self.plan
+        line = f"API calls: {filters.plural(len(plan.calls), 'write')}"
+        if plan.apply_reads:
+            line += (f" + up to {filters.plural(plan.apply_reads, 'read')} (stale check and "
+                     f"verification) = {len(plan.calls) + plan.apply_reads}")
+        rate = plan.rate
         if rate is None:
             return line
-        return f"{line} (rate limit: {rate.remaining} of {rate.limit} calls left in this window)"
+        budget = f"rate limit: {rate.remaining} of {rate.limit} calls left in this window"
+        if not plan.calls:
+            return f"{line} ({budget})"
+        if len(plan.calls) + plan.apply_reads <= rate.remaining:
+            return f"{line} ({budget}: fits)"
+        reset = f" at {rate.reset_at:%Y-%m-%d %H:%M} UTC" if rate.reset_at else ""
+        return f"{line} ({budget}: does not fit, apply waits for the reset{reset})"
 
 
 def account_view(plan: Plan, label: str | None = None) -> AccountView:
