@@ -213,7 +213,10 @@ def _list_lines(kind: str, path: str, before: Any, after: Any) -> list[Line]:
     is_set = path in SET_FIELDS[real_kind]
 
     def key(item: Any) -> Any:
-        return repr(compare_value(real_kind, path, [item]))
+        try:
+            return repr(compare_value(real_kind, path, [item]))
+        except (AttributeError, TypeError, ValueError):  # a plan file's value of another shape
+            return repr(item)
 
     return filters.list_lines(before, after, is_set=is_set, key=key)
 
