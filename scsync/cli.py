@@ -54,28 +54,73 @@ def echo_problems(problems: Iterable[Problem]) -> None:
         click.echo(problem_line(problem), err=True)
 
 
+DEBUG_KEY, NO_COLOR_KEY = "scsync.debug", "scsync.no_color"
+
+
+def _set_global(key: str) -> Callable[[click.Context, click.Parameter, bool], None]:
+    def store(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        if value:
+            ctx.meta[key] = True  # ``meta`` is shared by every context of one invocation
+            if key == DEBUG_KEY:
+                logging.getLogger().setLevel(logging.DEBUG)
+    return store
+
+
+def global_options() -> list[click.Option]:
+    """``--debug`` and ``--no-color``: accepted before the command name and after it."""
+    return [click.Option(["--debug"], is_flag=True, expose_value=False, is_eager=True,
+                         callback=_set_global(DEBUG_KEY), help="Show tracebacks."),
+            click.Option(["--no-color"], is_flag=True, expose_value=False, is_eager=True,
+                         callback=_set_global(NO_COLOR_KEY), help="No ANSI colour.")]
+
+
+def _with_global_options(command: click.Command) -> None:
+    names = {name for param in command.params for name in getattr(param, "opts", ())}
+    if "--debug" not in names:
+        command.params.extend(global_options())
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _with_global_options(sub)
+
+
 class _Group(click.Group):
-    """The error boundary: catches ``ScsyncError`` only; anything else is an internal error."""
+    """The error boundary: catches ``ScsyncError`` only; anything else is an internal error.
+    Usage errors exit 1 (click's 2 means "changes planned" here), and every command, however
+    nested, takes the global options."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        _with_global_options(cmd)
+        super().add_command(cmd, name)
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            exc.exit_code = 1
+            raise
 
     def invoke(self, ctx: click.Context) -> Any:
-        debug = bool(ctx.params.get("debug"))
         try:
             return super().invoke(ctx)
         except ScsyncError as exc:
-            if debug:
+            if ctx.meta.get(DEBUG_KEY):
                 raise
             for line in error_lines(exc):
                 click.echo(line, err=True)
             ctx.exit(exc.exit_code)
+        except click.UsageError as exc:
+            exc.exit_code = 1
+            raise
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except OSError as exc:  # a file the user named cannot be written or read: not a bug
-            if debug:
+            if ctx.meta.get(DEBUG_KEY):
                 raise
             click.echo(f"error: {os_error_message(exc)}", err=True)
             ctx.exit(1)
         except Exception as exc:
-            if debug:
+            if ctx.meta.get(DEBUG_KEY):
                 raise
             click.echo(f"error: internal error: {type(exc).__name__}: {exc}; re-run with --debug",
                        err=True)
@@ -103,15 +148,12 @@ def var_files(func: F) -> F:
                         help="A YAML file of template variables (repeatable).")(func)
 
 
-@click.group(cls=_Group)
+@click.group(cls=_Group, params=global_options())
 @click.version_option(__version__, prog_name="scsync")
-@click.option("--debug", is_flag=True, help="Show tracebacks.")
 @click.pass_context
-def main(ctx: click.Context, debug: bool) -> None:
+def main(ctx: click.Context) -> None:
     """scsync: configuration as code for Qualtrics Social Connect."""
-    ctx.ensure_object(dict)
-    ctx.obj["debug"] = debug
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+    logging.basicConfig(level=logging.DEBUG if ctx.meta.get(DEBUG_KEY) else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
 
 
@@ -139,9 +181,14 @@ FORMAT_CHOICE = click.Choice(["text", "markdown", "json", "html"])
 
 
 def use_color(stream: Any = None) -> bool:
-    """ANSI colour only on a terminal, and never when ``NO_COLOR`` is set."""
+    """ANSI colour only on a terminal, never with ``NO_COLOR`` set, ``TERM=dumb`` or
+    ``--no-color``."""
     stream = stream or sys.stdout
-    return stream.isatty() and "NO_COLOR" not in os.environ
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get(NO_COLOR_KEY):
+        return False
+    return (stream.isatty() and "NO_COLOR" not in os.environ
+            and os.environ.get("TERM") != "dumb")
 
 
 def max_wait_option(func: F) -> F:

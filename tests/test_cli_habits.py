@@ -1,0 +1,69 @@
+"""The command line's habits, Terraform's way: usage errors exit 1 (2 and 3 keep their meanings
+only), the global options before or after the command, and colour only where it is wanted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests import cli_support
+from tests.cli_support import Account, no_ansi, run_cli, run_tty
+
+account = cli_support.account
+seeded_db = cli_support.seeded_db
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["plan", "--bogus"], "Error: No such option '--bogus'"),
+    (["plan", "-o"], "Error: Option '-o' requires an argument."),
+    (["drift", "--format", "yaml"], "Error: Invalid value for '--format': 'yaml' is not one of"),
+    (["show", "missing.json"], "Error: Invalid value for 'PLANFILE': File 'missing.json' does "
+                               "not exist."),
+    (["nope"], "Error: No such command 'nope'."),
+    (["--bogus", "validate"], "Error: No such option '--bogus'."),
+    (["groups", "export", "--bogus"], "Error: No such option '--bogus'"),
+    (["emulator", "seed"], "Error: Missing option '--db'."),
+])
+def test_a_usage_error_exits_1_never_2(args: list[str], message: str) -> None:
+    result = run_cli(args)
+    assert result.exit_code == 1, result.output
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_is_accepted_before_and_after_the_command(tmp_path: Path, where: str) -> None:
+    (tmp_path / "scsync.yaml").write_text("scsync: 1\nprovider: {type: emulator}\nbogus: 1\n")
+    args = ["validate", "-C", str(tmp_path)]
+    args = ["--debug", *args] if where == "before" else [*args, "--debug"]
+    result = run_cli(args)
+    assert result.exit_code == 1
+    assert result.stderr == ""  # --debug lets the error out, with its traceback
+    assert type(result.exception).__name__ == "ConfigError"
+
+
+def test_debug_after_a_nested_command(tmp_path: Path) -> None:
+    result = run_cli(["emulator", "seed", "--db", str(tmp_path / "x.db"), "--fixture",
+                      str(cli_support.CLARALINES), "--debug"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(("args", "env"), [
+    (["--no-color", "plan"], {}),
+    (["plan", "--no-color"], {}),
+    (["plan"], {"TERM": "dumb"}),
+    (["plan"], {"NO_COLOR": "1"}),
+])
+def test_no_colour_on_a_terminal_when_asked(account: Account, args: list[str],
+                                            env: dict[str, str]) -> None:
+    code, shown = run_tty([*args, "-C", str(account.root)], env=env)
+    assert code == 0, shown
+    assert "Plan: 5 to add, 13 to change, 2 to destroy." in shown
+    assert no_ansi(shown)
+
+
+def test_colour_on_a_terminal_by_default(account: Account) -> None:
+    code, shown = run_tty(["plan", "-C", str(account.root)])
+    assert code == 0
+    assert not no_ansi(shown)
