@@ -220,14 +220,18 @@ THRESHOLDS = [
 ]
 
 
-def test_threshold_refusal_renders_the_plan_then_refuses(account: Account) -> None:
+def test_threshold_refusal_comes_first_then_the_plan_then_the_refusal_again(
+        account: Account) -> None:
     account.replace("scsync.yaml", "min_existing: 10", "min_existing: 1")
     result = account.cli("plan", "-C", str(account.root))
     assert result.exit_code == 3
-    body, _, refusal = result.stdout.partition("\nError: ")
+    head, _, rest = result.stdout.partition("\n\nscsync will perform the following actions:\n")
+    assert head.splitlines() == [SUMMARY, "Refused: apply will make none of these changes until "
+                                 "what follows is resolved.", *THRESHOLDS]
+    body, _, refusal = rest.partition("\nError: ")
     assert len(headers(body)) == 20 and f"\n{SUMMARY}\n" in body
     assert "DELETE /1001/settings/topic/2" in body
-    assert [line for line in result.stdout.splitlines() if line.startswith("Error:")] == THRESHOLDS
+    assert [line for line in rest.splitlines() if line.startswith("Error:")] == THRESHOLDS
 
 
 def test_force_lifts_thresholds(account: Account) -> None:
@@ -246,9 +250,11 @@ def test_protect_refusal_is_not_lifted_by_force(account: Account) -> None:
         assert result.exit_code == 3
         assert "  # topic.Old Campaign is protected and will NOT be destroyed\n" in result.stdout
         assert "\nPlan: 5 to add, 13 to change, 1 to destroy.\n" in result.stdout
-        assert result.stdout.endswith(
-            "\nError: topic.Old Campaign is protected by `protect:` in scsync.yaml and would be "
-            "deleted\n")
+        refusal = ("Error: topic.Old Campaign is protected by `protect:` in scsync.yaml and would "
+                   "be deleted (keep it in the config, or remove it from `protect:` to delete "
+                   "it)\n")
+        assert result.stdout.startswith("Plan: 5 to add, 13 to change, 1 to destroy.\nRefused: ")
+        assert result.stdout.count(refusal) == 2 and result.stdout.endswith("\n" + refusal)
 
 
 # -- errors ------------------------------------------------------------------------------------
