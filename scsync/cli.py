@@ -21,7 +21,7 @@ import click
 from scsync import __version__, engine, gctools
 from scsync.console import NO_TTY_REFUSAL, Console, stop_on_sigint
 from scsync.emulator.cli import emulator as emulator_cli
-from scsync.errors import ApplyError, Problem, ProblemsError, ScsyncError
+from scsync.errors import ApplyError, Problem, ProblemsError, ScsyncError, shown_path
 from scsync.plan.model import Plan
 from scsync.plan.render import Format, render, render_many
 
@@ -219,8 +219,9 @@ def each_account(dirs: Sequence[Path], work: Callable[[Path], Any]) -> tuple[lis
             if len(dirs) == 1:
                 raise
             failed = True
-            for line in error_lines(exc):
-                click.echo(f"{root}: {line}", err=True)
+            for line in error_lines(exc):  # a line that names a file of the account needs no prefix
+                named = line.startswith(shown_path(root) + "/")
+                click.echo(line if named else f"{root}: {line}", err=True)
     return results, failed
 
 

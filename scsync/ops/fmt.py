@@ -19,7 +19,7 @@ from scsync.config.files import discover
 from scsync.config.loader import read_text
 from scsync.config.yamlfast import YamlProblem
 from scsync.config.yamlfast import load as fast_load
-from scsync.errors import ConfigError, Location, Problem
+from scsync.errors import ConfigError, Location, Problem, shown_path
 from scsync.ops import yamlrt
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def format_tree(root: Path | str, *, check: bool = False) -> list[str]:
     changed: list[str] = []
     problems: list[Problem] = []
     for path in yaml_files(root):
-        shown = path.relative_to(root).as_posix()
+        shown = shown_path(path)
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
