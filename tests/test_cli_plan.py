@@ -319,8 +319,8 @@ def test_socialconnect_plan_matches_the_embedded_one(served: Served, account: Ac
 
 
 PLAN_TIME_ERRORS = [  # run from the examples directory with -C config
-    "config/profile_groups.yaml:9:38: profile_group.UK profiles[1]: profile twitter/Nobody is not on "
-    "the platform; connect it in Social Connect (Account settings > Profiles > Add profile), "
+    "config/profile_groups.yaml:9:38: profile_group.UK profiles[1]: profile twitter/Nobody is not "
+    "on the platform; connect it in Social Connect (Account settings > Profiles > Add profile), "
     "then plan again",
     'config/profiles/twitter.yaml:14:38: profile.twitter/ClaraLines quick_replies[2].flow: no flow '
     'named "Bookings" on the platform; flows are: Agent Handoff, Baggage, Booking, CSAT, Refund, '

@@ -3,7 +3,8 @@ example account, unicode edge cases, invalid UTF-8, huge values and deep nesting
 
 The property, for every input: ``load_config`` returns a ``Config`` or raises ``ConfigError``
 whose every problem is located in a file of the config directory (a path that opens it from the
-working directory, line >= 1, col >= 1), and the message starts with that location. Never another exception.
+working directory, line >= 1, col >= 1), and the message starts with that location. Never another
+exception.
 
 Bounded for ``make test``; ``SCSYNC_SOAK_FULL=1`` (``make soak``) scales the examples up.
 """

@@ -154,7 +154,8 @@ def test_refusals_come_first_and_last_each_with_what_to_do() -> None:
                 Refusal(reason="too many deletes", forceable=True)]
     plan = make_plan(update("topic.A", ("name", "a", "b")), refusals=refusals)
     lines = ("Error: topic.Kept is protected (keep it in the config, or remove it from "
-             "`protect:` to delete it)\n", "Error: too many deletes (use --force to apply anyway)\n")
+             "`protect:` to delete it)\n",
+             "Error: too many deletes (use --force to apply anyway)\n")
     text = render(plan, "text")
     assert text.startswith("Plan: 0 to add, 1 to change, 0 to destroy.\nRefused: apply will make "
                            "none of these changes until what follows is resolved.\n"
