@@ -97,7 +97,7 @@ class _Group(click.Group):
         try:
             return super().make_context(info_name, args, parent, **extra)
         except click.UsageError as exc:
-            exc.exit_code = 1
+            exc.exit_code = 1  # type: ignore[misc]  # click types it as a class constant
             raise
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -110,7 +110,7 @@ class _Group(click.Group):
                 click.echo(line, err=True)
             ctx.exit(exc.exit_code)
         except click.UsageError as exc:
-            exc.exit_code = 1
+            exc.exit_code = 1  # type: ignore[misc]  # click types it as a class constant
             raise
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
