@@ -160,13 +160,35 @@ def main(ctx: click.Context) -> None:
 @main.command()
 @config_dirs
 @var_files
-def validate(dirs: tuple[Path, ...], var_files: tuple[Path, ...]) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+              show_default=True, help="json: diagnostics for tools (schemas/validate.schema.json);"
+              " github: workflow commands that annotate a pull request's lines.")
+def validate(dirs: tuple[Path, ...], var_files: tuple[Path, ...], fmt: str) -> None:
     """Check every config file offline (no secrets needed)."""
+    if fmt != "text":
+        click.get_current_context().exit(validate_for_machines(dirs, var_files, fmt))
     results = engine.validate(list(dirs), var_files=list(var_files))
     for result in results:
         echo_problems(result.warnings)
         prefix = f"{result.root}: " if len(results) > 1 else ""
         click.echo(prefix + result.summary())
+
+
+def validate_for_machines(dirs: Sequence[Path], var_files: Sequence[Path], fmt: str) -> int:
+    """``validate --format json|github``: every problem on stdout; exit 1 when any is an error."""
+    from scsync.ops import diagnostics
+
+    results, problems = engine.check(list(dirs), var_files=list(var_files))
+    problems += [w for result in results for w in result.warnings]
+    if fmt == "json":
+        accounts = [diagnostics.AccountResult(dir=str(r.root), counts={
+            kind.value: count for kind, count in r.counts.items()}) for r in results]
+        click.echo(diagnostics.to_json(problems, accounts), nl=False)
+    else:
+        click.echo(diagnostics.to_github(problems), nl=False)
+        for result in results:
+            click.echo(f"{result.root}: {result.summary()}")
+    return 1 if any(not p.warning for p in problems) else 0
 
 
 @main.command()

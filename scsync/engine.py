@@ -71,6 +71,15 @@ def _plural(count: int, noun: str) -> str:
 
 def validate(roots: Sequence[Path], *, var_files: Sequence[Path] = ()) -> list[Validated]:
     """Validate every account directory; raises one ``ConfigError`` with every problem of all."""
+    results, problems = check(roots, var_files=var_files)
+    if [p for p in problems if not p.warning]:
+        raise ConfigError(problems)
+    return results
+
+
+def check(roots: Sequence[Path], *,
+          var_files: Sequence[Path] = ()) -> tuple[list[Validated], list[Problem]]:
+    """The accounts that validate, and the problems (errors and warnings) of those that do not."""
     results: list[Validated] = []
     problems: list[Problem] = []
     for root in roots:
@@ -81,9 +90,7 @@ def validate(roots: Sequence[Path], *, var_files: Sequence[Path] = ()) -> list[V
             continue
         counts = {kind: config.count(kind) for kind in Kind}
         results.append(Validated(root, counts, tuple(config.warnings)))
-    if [p for p in problems if not p.warning]:
-        raise ConfigError(problems)
-    return results
+    return results, problems
 
 
 def config_schema() -> str:
