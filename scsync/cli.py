@@ -402,8 +402,17 @@ def export(root: Path, var_files: tuple[Path, ...], out: Path, kinds: str | None
 @main.command()
 @config_dir
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if a file would change.")
-def fmt(root: Path, check: bool) -> None:
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print a unified diff of what would change; change nothing.")
+def fmt(root: Path, check: bool, show_diff: bool) -> None:
     """Rewrite config files with canonical key order and quoting (comments kept)."""
+    if show_diff:
+        diff = engine.fmt_diff(root)
+        click.echo(diff, nl=False)
+        if check and diff:
+            click.echo("the files above would be reformatted; run `scsync fmt`.", err=True)
+            click.get_current_context().exit(1)
+        return
     changed = engine.fmt(root, check=check)
     for path in changed:
         click.echo(path)

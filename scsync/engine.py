@@ -367,3 +367,10 @@ def fmt(root: Path, *, check: bool = False) -> list[str]:
     from scsync.ops.fmt import format_tree
 
     return format_tree(root, check=check)
+
+
+def fmt_diff(root: Path) -> str:
+    """A unified diff of what ``fmt`` would change (empty when nothing); writes nothing."""
+    from scsync.ops.fmt import diff_tree
+
+    return diff_tree(root)

@@ -67,3 +67,30 @@ def test_colour_on_a_terminal_by_default(account: Account) -> None:
     code, shown = run_tty(["plan", "-C", str(account.root)])
     assert code == 0
     assert not no_ansi(shown)
+
+
+UNTIDY = ('users:\n  ops@claralines.example: {social_links: {linkedin: '
+          '"https://linkedin.com/in/claralines-ops"}}\n')
+
+
+def test_fmt_diff_shows_what_would_change_and_writes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "untidy"
+    root.mkdir()
+    (root / "scsync.yaml").write_text("scsync: 1\nprovider: {type: emulator}\n")
+    (root / "users.yaml").write_text(UNTIDY)
+    monkeypatch.chdir(tmp_path)
+    diff = ("--- untidy/users.yaml\n+++ untidy/users.yaml\n@@ -1,2 +1,2 @@\n users:\n"
+            '-  ops@claralines.example: {social_links: {linkedin: '
+            '"https://linkedin.com/in/claralines-ops"}}\n'
+            "+  ops@claralines.example: {social_links: {linkedin: "
+            "https://linkedin.com/in/claralines-ops}}\n")
+    shown = run_cli(["fmt", "-C", "untidy", "--diff"])
+    assert (shown.exit_code, shown.stdout, shown.stderr) == (0, diff, "")
+    checked = run_cli(["fmt", "-C", "untidy", "--diff", "--check"])
+    assert (checked.exit_code, checked.stdout) == (1, diff)
+    assert checked.stderr == "the files above would be reformatted; run `scsync fmt`.\n"
+    assert (root / "users.yaml").read_text() == UNTIDY
+    assert run_cli(["fmt", "-C", "untidy"]).exit_code == 0
+    clean = run_cli(["fmt", "-C", "untidy", "--diff", "--check"])
+    assert (clean.exit_code, clean.stdout, clean.stderr) == (0, "", "")
