@@ -351,12 +351,17 @@ def export(root: Path, out: Path, *, kinds: str | None = None, lenient: bool = F
 
 def groups_export(root: Path, out: Path, *, fmt: str, var_files: Sequence[Path] = (),
                   hooks: Hooks = Hooks()) -> int:
-    """Write every profile group's members to ``out`` (csv or xlsx); returns the row count."""
+    """Write every profile group's members to ``out`` (csv or xlsx); returns the row count.
+    Raises ``ScsyncError`` (writing nothing) when the account lacks the profile groups feature."""
     from scsync.ops.groups_export import group_rows, write_csv, write_xlsx
 
     config = load(root, var_files=var_files)
     with session(config, hooks=hooks) as provider:
         live = provider.read(frozenset({Kind.PROFILE, Kind.PROFILE_GROUP}))
+        if live.account.features.get("profile_groups") is False:
+            raise ScsyncError(f"account {live.account.id} ({live.account.name}) does not have the "
+                              f"profile groups feature: there is nothing to export; {out} was "
+                              "not written")
         rows = group_rows(live)
     (write_xlsx if fmt == "xlsx" else write_csv)(rows, out)
     return len(rows)

@@ -94,3 +94,23 @@ def test_fmt_diff_shows_what_would_change_and_writes_nothing(
     assert run_cli(["fmt", "-C", "untidy"]).exit_code == 0
     clean = run_cli(["fmt", "-C", "untidy", "--diff", "--check"])
     assert (clean.exit_code, clean.stdout, clean.stderr) == (0, "", "")
+
+
+def test_groups_export_without_the_feature_is_one_clear_error(tmp_path: Path) -> None:
+    import yaml
+
+    from tests.emulator_helpers import make_fixture
+
+    fixture = tmp_path / "fixture.yaml"
+    fixture.write_text(yaml.safe_dump(make_fixture(
+        account={"id": 1001, "name": "Small", "features": {"profile_groups": False}})))
+    root = tmp_path / "config"
+    root.mkdir()
+    (root / "scsync.yaml").write_text(
+        f"scsync: 1\nprovider: {{type: emulator, fixture: {fixture}, user: ops@x.example}}\n")
+    out = tmp_path / "groups.csv"
+    result = run_cli(["groups", "export", "-C", str(root), "--format", "csv", "-o", str(out)])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == ("error: account 1001 (Small) does not have the profile groups "
+                             f"feature: there is nothing to export; {out} was not written\n")
+    assert not out.exists()
