@@ -343,6 +343,8 @@ def apply(root: Path, var_files: tuple[Path, ...], planfile: Path | None, auto_a
             if exc.ledger is not None:
                 console.ledger(exc.ledger)
             raise
+        finally:
+            console.clear()  # the bar erases itself before anything else is printed
     click.echo(result.message)  # the progress lines have shown each step; the table is for failures
 
 

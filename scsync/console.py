@@ -1,6 +1,7 @@
-"""The terminal side of ``apply``: the approval question, progress (a bar on a TTY, plain lines
-otherwise), the rate-limit countdown, notices and the ledger. The CLI builds one ``Console`` and
-hands its methods to the library as callbacks; nothing else in scsync writes to the terminal."""
+"""The terminal side of ``apply``: the approval question, progress (rich's transient bar on a TTY,
+which clears itself, plain lines otherwise), the rate-limit countdown, notices and the ledger. The
+CLI builds one ``Console`` and hands its methods to the library as callbacks; nothing else in
+scsync writes to the terminal. rich is imported only when a bar is first drawn."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from scsync.plan.ledger import Ledger
-from scsync.plan.progress import ProgressEvent, bar_line, countdown_line, step_line
+from scsync.plan.progress import VERBS, ProgressEvent, countdown_line, step_line
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 APPROVAL_QUESTION = "Do you want to perform these actions? Only 'yes' will be accepted."
 NO_TTY_REFUSAL = ("no terminal to ask for approval: nothing was applied; "
@@ -30,41 +34,51 @@ class Console:
         self.stream, self.tty = stream, tty
         self.tick_s, self.plain_every_s, self.clock = tick_s, plain_every_s, clock
         self._lock = threading.RLock()
-        self._bar = ""
+        self._bar: Progress | None = None
         self._countdown: _Countdown | None = None
 
     # -- writing ---------------------------------------------------------------------------
     def line(self, text: str) -> None:
-        """A permanent line (above the bar on a TTY, which is redrawn under it)."""
+        """A permanent line (above the bar on a TTY, which stays under it)."""
         with self._lock:
             self._stop_countdown()
-            prefix = _CLEAR if self.tty and self._bar else ""
-            tail = self._bar if self.tty else ""
-            self.stream.write(f"{prefix}{text}\n{tail}")
+            if self._bar is not None:
+                self._bar.console.print(text, markup=False, highlight=False, soft_wrap=True)
+                return
+            self.stream.write(f"{text}\n")
             self.stream.flush()
 
-    def _draw(self, text: str) -> None:
+    def _draw(self, event: ProgressEvent) -> None:
+        """Start the bar on the first step, then move it to ``event``'s step."""
         with self._lock:
             self._stop_countdown()
-            self._bar = text
-            self.stream.write(_CLEAR + text)
-            self.stream.flush()
+            if self._bar is None:
+                self._bar = _start_bar(self.stream, event.total)
+            text = f"{VERBS.get(event.action, event.action)} {event.address}"
+            self._bar.update(self._bar.task_ids[0], completed=event.completed, total=event.total,
+                             description=text)
+            self._bar.refresh()
+
+    def status(self, text: str) -> None:
+        """The bar's text (a countdown while a bar is drawn)."""
+        with self._lock:
+            if self._bar is not None:
+                self._bar.update(self._bar.task_ids[0], description=text)
 
     def clear(self) -> None:
         """Remove the bar (before the ledger and the summary are printed)."""
         with self._lock:
             self._stop_countdown()
-            if self.tty and self._bar:
-                self.stream.write(_CLEAR)
-                self.stream.flush()
-            self._bar = ""
+            if self._bar is not None:
+                self._bar.stop()  # transient: the bar's lines are erased
+                self._bar = None
 
     # -- callbacks the library calls ---------------------------------------------------------
     def progress(self, event: ProgressEvent) -> None:
         """The ``progress`` callback of ``apply_plan``."""
         if event.kind == "begin":
             if self.tty:
-                self._draw(bar_line(event))
+                self._draw(event)
         elif event.kind == "end":
             self.line(step_line(event))
         elif event.kind == "notice":
@@ -113,6 +127,9 @@ class _Countdown(threading.Thread):
 
     def _write(self, left: float, *, first: bool = False) -> None:
         text = countdown_line(left, self.reason)
+        if self.console._bar is not None:
+            self.console.status(text)
+            return
         if self.console.tty:
             self.console.stream.write(_CLEAR + text)
         else:
@@ -131,8 +148,21 @@ class _Countdown(threading.Thread):
 
     def cancel(self) -> None:
         self.cancelled.set()
-        if self.console.tty:
-            self.console.stream.write(_CLEAR + self.console._bar)
+        if self.console.tty and self.console._bar is None:
+            self.console.stream.write(_CLEAR)
+
+
+def _start_bar(stream: TextIO, total: int) -> Progress:
+    """rich's progress bar on ``stream`` (a terminal), erased when stopped."""
+    from rich.console import Console as RichConsole
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    terminal = RichConsole(file=stream, force_terminal=True, no_color=True, highlight=False)
+    bar = Progress(MofNCompleteColumn(), BarColumn(bar_width=20), TextColumn("{task.description}"),
+                   console=terminal, transient=True, redirect_stdout=False, redirect_stderr=False)
+    bar.add_task("", total=total)
+    bar.start()
+    return bar
 
 
 @contextmanager
