@@ -91,7 +91,7 @@ def format_tree(root: Path | str, *, check: bool = False) -> list[str]:
 def diff_tree(root: Path | str) -> str:
     """A unified diff of what ``format_tree`` would change (empty when nothing); writes nothing.
     Raises ``ConfigError`` like ``format_tree``."""
-    chunks = []
+    chunks: list[str] = []
     for _, shown, old, new in sorted(_changes(Path(root)), key=lambda change: change[1]):
         chunks.extend(difflib.unified_diff(old.splitlines(keepends=True),
                                            new.splitlines(keepends=True),
