@@ -8,6 +8,7 @@ Add a command with ``@main.command()`` and the shared option decorators (``confi
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import sys
@@ -192,6 +193,21 @@ def validate_for_machines(dirs: Sequence[Path], var_files: Sequence[Path], fmt: 
 
 
 @main.command()
+@config_dir
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help='json: {"account": [DIR, ...]}, a CI matrix.')
+def accounts(root: Path, fmt: str) -> None:
+    """List the account directories (each with a scsync.yaml) at or under -C, for a CI matrix."""
+    found = [shown_path(path) for path in engine.accounts(root)]
+    if not found:
+        raise ScsyncError(f"no account directory (one holding a scsync.yaml) under {root}")
+    if fmt == "json":
+        click.echo(json.dumps({"account": found}))
+    else:
+        click.echo("\n".join(found))
+
+
+@main.command()
 def schema() -> None:
     """Print the JSON Schema of config files."""
     click.echo(engine.config_schema(), nl=False)
@@ -228,23 +244,44 @@ def hooks_for(console: Console, max_wait: float) -> engine.Hooks:
     return engine.Hooks(on_wait=console.wait, on_notice=console.notice, max_wait_s=max_wait)
 
 
-def each_account(dirs: Sequence[Path], work: Callable[[Path], Any]) -> tuple[list[tuple[str, Any]],
-                                                                             bool]:
-    """Run ``work`` per account; with several accounts an error in one is printed (prefixed by
-    its directory) and the others go on. Returns the results and whether any account failed."""
-    results: list[tuple[str, Any]] = []
-    failed = False
-    for root in dirs:
+def jobs_option(func: F) -> F:
+    return click.option("--jobs", "jobs", type=click.IntRange(min=1, max=32), default=1,
+                        show_default=True,
+                        help="Accounts (-C) worked on at once; each keeps its own rate limit."
+                        )(func)
+
+
+def each_account(dirs: Sequence[Path], work: Callable[[Path], Any], *,
+                 jobs: int = 1) -> tuple[list[tuple[str, Any]], bool]:
+    """Run ``work`` per account, ``jobs`` accounts at once (threads: each account has its own
+    provider and so its own rate limit). With several accounts an error in one is printed
+    (prefixed by its directory) and the others go on. Results and errors come in the order of
+    ``dirs`` whatever the order they finish in. Returns the results and whether any failed."""
+    if len(dirs) == 1:
+        return [(str(dirs[0]), work(dirs[0]))], False
+
+    def attempt(root: Path) -> Any:
         try:
-            results.append((str(root), work(root)))
+            return work(root)
         except ScsyncError as exc:
-            if len(dirs) == 1:
-                raise
-            failed = True
-            for line in error_lines(exc):  # a line that names a file of the account needs no prefix
-                named = line.startswith(shown_path(root) + "/")
-                click.echo(line if named else f"{root}: {line}", err=True)
-    return results, failed
+            return exc
+
+    if jobs > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(jobs, len(dirs))) as pool:
+            outcomes = list(pool.map(attempt, dirs))
+    else:
+        outcomes = [attempt(root) for root in dirs]
+    results: list[tuple[str, Any]] = []
+    for root, outcome in zip(dirs, outcomes, strict=True):
+        if not isinstance(outcome, ScsyncError):
+            results.append((str(root), outcome))
+            continue
+        for line in error_lines(outcome):  # a line that names a file of the account needs no prefix
+            named = line.startswith(shown_path(root) + "/")
+            click.echo(line if named else f"{root}: {line}", err=True)
+    return results, len(results) < len(dirs)
 
 
 @main.command()
@@ -261,15 +298,16 @@ def each_account(dirs: Sequence[Path], work: Callable[[Path], Any]) -> tuple[lis
 @click.option("--live-snapshot", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Plan offline against a snapshot instead of the platform.")
 @max_wait_option
+@jobs_option
 def plan(dirs: tuple[Path, ...], var_files: tuple[Path, ...], out: Path | None, fmt: Format,
          targets: tuple[str, ...], detailed_exitcode: bool, force: bool,
-         live_snapshot: Path | None, max_wait: float) -> None:
+         live_snapshot: Path | None, max_wait: float, jobs: int) -> None:
     """Read the live state, diff it against the config, and show the changes."""
     hooks = hooks_for(status_console(), max_wait)
     with gctools.frozen_after():  # the plans live until the process ends: spare the collector
         results, failed = each_account(dirs, lambda root: engine.plan(
             root, var_files=var_files, force=force, targets=targets, live_snapshot=live_snapshot,
-            hooks=hooks))
+            hooks=hooks), jobs=jobs)
     plans = [(label, planned.plan) for label, planned in results]
     for _, planned in results:
         echo_problems(planned.warnings)
@@ -353,8 +391,9 @@ def apply(root: Path, var_files: tuple[Path, ...], planfile: Path | None, auto_a
 @var_files
 @click.option("--format", "fmt", type=FORMAT_CHOICE, default="text", show_default=True)
 @max_wait_option
+@jobs_option
 def drift(dirs: tuple[Path, ...], var_files: tuple[Path, ...], fmt: Format,
-          max_wait: float) -> None:
+          max_wait: float, jobs: int) -> None:
     """Report drift for a scheduled job: exit 0 none, 2 drift or expired streams, 1 error."""
     from scsync.ops.drift import has_drift
     from scsync.ops.drift_render import render as render_drift
@@ -362,7 +401,7 @@ def drift(dirs: tuple[Path, ...], var_files: tuple[Path, ...], fmt: Format,
 
     hooks = hooks_for(status_console(), max_wait)
     results, failed = each_account(dirs, lambda root: engine.drift(root, var_files=var_files,
-                                                                   hooks=hooks))
+                                                                   hooks=hooks), jobs=jobs)
     if len(dirs) == 1 and results:
         click.echo(render_drift(results[0][1], fmt, color=use_color()), nl=False)
     elif results:

@@ -93,6 +93,15 @@ def check(roots: Sequence[Path], *,
     return results, problems
 
 
+def accounts(root: Path) -> list[Path]:
+    """The account directories at or under ``root`` (each holds a ``scsync.yaml``)."""
+    from scsync.config.files import account_dirs
+
+    if not root.is_dir():
+        raise ScsyncError(f"{root} is not a directory")
+    return account_dirs(root)
+
+
 def config_schema() -> str:
     """The JSON Schema of config files, as committed in ``schemas/scsync.schema.json``."""
     from scsync.config.schema import build_schema
