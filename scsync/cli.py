@@ -195,16 +195,21 @@ def validate_for_machines(dirs: Sequence[Path], var_files: Sequence[Path], fmt: 
 @main.command()
 @config_dir
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help='json: {"account": [DIR, ...]}, a CI matrix.')
+              show_default=True, help='json: {"include": [{"account": DIR, "name": NAME}, ...]}, '
+              "a CI matrix.")
 def accounts(root: Path, fmt: str) -> None:
-    """List the account directories (each with a scsync.yaml) at or under -C, for a CI matrix."""
-    found = [shown_path(path) for path in engine.accounts(root)]
+    """List the account directories (each with a scsync.yaml) at or under -C, for a CI matrix:
+    DIR as seen from here, NAME its path under -C with every other character than letters and
+    digits as _ (for secret names such as SCSYNC_TOKEN_NAME)."""
+    found = engine.accounts(root)
     if not found:
         raise ScsyncError(f"no account directory (one holding a scsync.yaml) under {root}")
     if fmt == "json":
-        click.echo(json.dumps({"account": found}))
+        click.echo(json.dumps({"include": [{"account": shown_path(path),
+                                            "name": engine.account_name(path, root)}
+                                           for path in found]}))
     else:
-        click.echo("\n".join(found))
+        click.echo("\n".join(shown_path(path) for path in found))
 
 
 @main.command()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -100,6 +101,14 @@ def accounts(root: Path) -> list[Path]:
     if not root.is_dir():
         raise ScsyncError(f"{root} is not a directory")
     return account_dirs(root)
+
+
+def account_name(path: Path, root: Path) -> str:
+    """``emea_sub`` for ``ROOT/emea/sub``: an account's path under ``root`` as an identifier
+    (``root`` itself is named after its own directory)."""
+    relative = path.relative_to(root).as_posix()
+    name = relative if relative != "." else path.resolve().name
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_") or "account"
 
 
 def config_schema() -> str:

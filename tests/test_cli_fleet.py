@@ -32,8 +32,10 @@ def test_accounts_lists_every_account_directory_for_a_matrix(
         0, "accounts/emea\naccounts/emea/sub\naccounts/us\n")
     matrix = run_cli(["accounts", "-C", "accounts", "--format", "json"])
     assert matrix.exit_code == 0
-    assert json.loads(matrix.stdout) == {
-        "account": ["accounts/emea", "accounts/emea/sub", "accounts/us"]}
+    assert json.loads(matrix.stdout) == {"include": [
+        {"account": "accounts/emea", "name": "emea"},
+        {"account": "accounts/emea/sub", "name": "emea_sub"},
+        {"account": "accounts/us", "name": "us"}]}
     assert matrix.stdout.count("\n") == 1  # one line, for $GITHUB_OUTPUT
 
 
