@@ -188,7 +188,7 @@ def validate_for_machines(dirs: Sequence[Path], var_files: Sequence[Path], fmt: 
     else:
         click.echo(diagnostics.to_github(problems), nl=False)
         for result in results:
-            click.echo(f"{result.root}: {result.summary()}")
+            click.echo((f"{result.root}: " if len(dirs) > 1 else "") + result.summary())
     return 1 if any(not p.warning for p in problems) else 0
 
 

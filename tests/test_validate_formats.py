@@ -92,5 +92,4 @@ def test_a_valid_config_in_json_and_github(tmp_path: Path) -> None:
             "profile": 8, "topic": 3, "profile_group": 4, "user": 3}}]}
     github = CliRunner().invoke(main, ["validate", "-C", str(example), "--format", "github"])
     assert (github.exit_code, github.stdout) == (
-        0, f"{example}: Configuration is valid: 8 profiles, 3 topics, 4 profile groups, "
-           "3 users.\n")
+        0, "Configuration is valid: 8 profiles, 3 topics, 4 profile groups, 3 users.\n")
