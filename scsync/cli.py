@@ -89,12 +89,9 @@ class _Group(click.Group):
     Usage errors exit 1 (click's 2 means "changes planned" here), and every command, however
     nested, takes the global options."""
 
-    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
-        _with_global_options(cmd)
-        super().add_command(cmd, name)
-
     def make_context(self, info_name: str | None, args: list[str],
                      parent: click.Context | None = None, **extra: Any) -> click.Context:
+        _with_global_options(self)  # every command registered by now, however nested
         try:
             return super().make_context(info_name, args, parent, **extra)
         except click.UsageError as exc:

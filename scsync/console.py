@@ -1,7 +1,10 @@
-"""The terminal side of ``apply``: the approval question, progress (rich's transient bar on a TTY,
-which clears itself, plain lines otherwise), the rate-limit countdown, notices and the ledger. The
-CLI builds one ``Console`` and hands its methods to the library as callbacks; nothing else in
-scsync writes to the terminal. rich is imported only when a bar is first drawn."""
+"""The terminal side of ``apply``: the approval question, progress (click's progress bar on a TTY,
+kept under the finished lines and erased before the summary; plain lines otherwise), the
+rate-limit countdown, notices and the ledger. The CLI builds one ``Console`` and hands its methods
+to the library as callbacks; nothing else in scsync writes to the terminal.
+
+Not rich: installed, rich makes every ``import httpx`` import it (and pygments), for httpx's own
+command line, which scsync never uses."""
 
 from __future__ import annotations
 
@@ -13,16 +16,19 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
+import click
+
 from scsync.plan.ledger import Ledger
 from scsync.plan.progress import VERBS, ProgressEvent, countdown_line, step_line
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
+    from click._termui_impl import ProgressBar
 
 APPROVAL_QUESTION = "Do you want to perform these actions? Only 'yes' will be accepted."
 NO_TTY_REFUSAL = ("no terminal to ask for approval: nothing was applied; "
                   "run with --auto-approve to apply without asking")
 _CLEAR = "\r\x1b[2K"
+_SHOW_CURSOR = "\x1b[?25h"  # click hides the cursor while its bar is drawn
 
 
 class Console:
@@ -34,7 +40,7 @@ class Console:
         self.stream, self.tty = stream, tty
         self.tick_s, self.plain_every_s, self.clock = tick_s, plain_every_s, clock
         self._lock = threading.RLock()
-        self._bar: Progress | None = None
+        self._bar: ProgressBar[str] | None = None
         self._countdown: _Countdown | None = None
 
     # -- writing ---------------------------------------------------------------------------
@@ -42,10 +48,9 @@ class Console:
         """A permanent line (above the bar on a TTY, which stays under it)."""
         with self._lock:
             self._stop_countdown()
-            if self._bar is not None:
-                self._bar.console.print(text, markup=False, highlight=False, soft_wrap=True)
-                return
-            self.stream.write(f"{text}\n")
+            tail = f"{_CLEAR}{self._bar.format_progress_line()}" if self._bar is not None else ""
+            prefix = _CLEAR if self._bar is not None else ""
+            self.stream.write(f"{prefix}{text}\n{tail}")
             self.stream.flush()
 
     def _draw(self, event: ProgressEvent) -> None:
@@ -53,24 +58,25 @@ class Console:
         with self._lock:
             self._stop_countdown()
             if self._bar is None:
-                self._bar = _start_bar(self.stream, event.total)
-            text = f"{VERBS.get(event.action, event.action)} {event.address}"
-            self._bar.update(self._bar.task_ids[0], completed=event.completed, total=event.total,
-                             description=text)
-            self._bar.refresh()
+                self._bar = _new_bar(self.stream, event.total)
+            self._bar.pos = event.completed
+            self._bar.current_item = f"{VERBS.get(event.action, event.action)} {event.address}"
+            self._bar.render_progress()
 
     def status(self, text: str) -> None:
         """The bar's text (a countdown while a bar is drawn)."""
         with self._lock:
             if self._bar is not None:
-                self._bar.update(self._bar.task_ids[0], description=text)
+                self._bar.current_item = text
+                self._bar.render_progress()
 
     def clear(self) -> None:
         """Remove the bar (before the ledger and the summary are printed)."""
         with self._lock:
             self._stop_countdown()
             if self._bar is not None:
-                self._bar.stop()  # transient: the bar's lines are erased
+                self.stream.write(_CLEAR + _SHOW_CURSOR)  # the bar is erased, not left behind
+                self.stream.flush()
                 self._bar = None
 
     # -- callbacks the library calls ---------------------------------------------------------
@@ -152,16 +158,14 @@ class _Countdown(threading.Thread):
             self.console.stream.write(_CLEAR)
 
 
-def _start_bar(stream: TextIO, total: int) -> Progress:
-    """rich's progress bar on ``stream`` (a terminal), erased when stopped."""
-    from rich.console import Console as RichConsole
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    terminal = RichConsole(file=stream, force_terminal=True, no_color=True, highlight=False)
-    bar = Progress(MofNCompleteColumn(), BarColumn(bar_width=20), TextColumn("{task.description}"),
-                   console=terminal, transient=True, redirect_stdout=False, redirect_stderr=False)
-    bar.add_task("", total=total)
-    bar.start()
+def _new_bar(stream: TextIO, total: int) -> ProgressBar[str]:
+    """click's bar on ``stream`` (a terminal): ``[#####---------------]  3/12  updating ADDR``.
+    Drawn by ``render_progress``; never finished (that would leave it on screen): the console
+    erases it."""
+    bar: ProgressBar[str] = click.progressbar(  # type: ignore[assignment]  # items: its texts
+        length=max(total, 1), file=stream, width=20, show_pos=True, show_percent=False,
+        show_eta=False, bar_template="[%(bar)s]  %(info)s")
+    bar.item_show_func = lambda item: item
     return bar
 
 

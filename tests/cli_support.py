@@ -248,7 +248,7 @@ def _read_pty(master: int, answer: str | None) -> bytes:
 
 def screen(shown: str) -> list[str]:
     """What a terminal shows after ``shown``: the lines, with ``\\r``, erase-line and cursor-up
-    applied (the escapes rich and the console use)."""
+    applied (the escapes click's bar and the console use)."""
     lines, row, col = [""], 0, 0
     for token in re.findall(r"\x1b\[[0-9;?]*[A-Za-z]|\r|\n|[^\x1b\r\n]+", shown):
         if token == "\n":

@@ -45,18 +45,25 @@ def test_plain_progress_is_one_line_per_finished_step() -> None:
         "re-reading topics\n")
 
 
-def test_tty_progress_keeps_finished_lines_above_a_bar_that_clears_itself() -> None:
-    out = io.StringIO()
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_tty_progress_keeps_finished_lines_above_a_bar_that_is_erased() -> None:
+    out = Terminal()
     console = Console(out, tty=True)
     console.progress(begin(3, "topic.ClaraLines Care", completed=2))
-    assert screen(out.getvalue())[-1].startswith("2/4 ")
-    assert screen(out.getvalue())[-1].endswith(" updating topic.ClaraLines Care")
+    assert screen(out.getvalue())[-1] == (
+        "[##########----------]  2/4  updating topic.ClaraLines Care")
     console.progress(end(3, "topic.ClaraLines Care", "done"))
     console.progress(begin(4, "topic.Old Campaign", "delete", completed=3))
-    assert screen(out.getvalue())[-1].endswith(" destroying topic.Old Campaign")
+    assert screen(out.getvalue()) == ["[3/4] updated topic.ClaraLines Care",
+                                      "[###############-----]  3/4  destroying topic.Old Campaign"]
     console.clear()
     out.write("Apply complete!\n")
     assert screen(out.getvalue()) == ["[3/4] updated topic.ClaraLines Care", "Apply complete!", ""]
+    assert out.getvalue().endswith("\x1b[?25hApply complete!\n")  # the cursor shown again
 
 
 def test_clock() -> None:

@@ -114,3 +114,10 @@ def test_groups_export_without_the_feature_is_one_clear_error(tmp_path: Path) ->
     assert result.stderr == ("error: account 1001 (Small) does not have the profile groups "
                              f"feature: there is nothing to export; {out} was not written\n")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("args", [["groups", "export"], ["emulator", "seed"], ["accounts"]])
+def test_nested_commands_take_the_global_options(args: list[str]) -> None:
+    result = run_cli([*args, "--no-color", "--debug", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "--no-color" in result.stdout and "--debug" in result.stdout

@@ -1,5 +1,5 @@
 """What an apply reports while it runs (``ProgressEvent``), and the pure text of each report: the
-progress line, the rate-limit budget notice and the countdown (the TTY bar is rich's). No I/O
+progress line, the rate-limit budget notice and the countdown (the TTY bar is click's). No I/O
 here: the console (``scsync.console``) writes these strings, library code only calls a
 callback."""
 
