@@ -126,7 +126,7 @@ def test_pre_commit_hooks_offer_validate_and_fmt_check() -> None:
     hooks = load(HOOKS)
     assert [(h["id"], h["entry"], h["language"], h["pass_filenames"]) for h in hooks] == [
         ("scsync-validate", "scsync validate", "python", "false"),
-        ("scsync-fmt", "scsync fmt --check", "python", "false")]
+        ("scsync-fmt", "scsync fmt --check --diff", "python", "false")]
 
 
 def step(job: dict[str, Any], name: str) -> str:
