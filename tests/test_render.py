@@ -116,3 +116,8 @@ def test_json_of_several_accounts_holds_each_plan_and_the_total() -> None:
     for plan in document["accounts"].values():
         jsonschema.validate(plan, schema)
     assert document["accounts"]["a"] == json.loads(clean_plan().to_json())
+
+
+def test_json_puts_the_refusals_right_after_the_summary() -> None:
+    keys = list(json.loads(render(sample_plan(), "json")))
+    assert keys[keys.index("summary") + 1:keys.index("summary") + 3] == ["refusals", "forced"]

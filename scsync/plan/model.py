@@ -115,6 +115,10 @@ class Plan(Frozen):
     config_digest: str
     account: AccountRef
     summary: Summary
+    refusals: list[Refusal] = []
+    """Why apply refuses this plan (first, as in every rendering); none when it may run."""
+    forced: bool = False
+    """True when ``--force`` lifted threshold refusals."""
     changes: list[Change] = []
     unmanaged: list[Unmanaged] = []
     health: list[HealthItem] = []
@@ -123,9 +127,6 @@ class Plan(Frozen):
     reads: int = 0
     """How many read calls the plan itself made."""
     rate: RateInfo | None = None
-    refusals: list[Refusal] = []
-    forced: bool = False
-    """True when ``--force`` lifted threshold refusals."""
     live_snapshot: str | None = None
     """Set when planned offline against a snapshot: its file and age."""
 
