@@ -35,8 +35,11 @@ from typing import Any
 def shown_path(path: Path | str) -> str:
     """``path`` as a user can open it from where they ran scsync: relative to the working
     directory when it is under it (``examples/config/bad.yaml``), else absolute."""
-    full = os.path.abspath(path)
-    relative = os.path.relpath(full)
+    try:
+        full = os.path.abspath(path)
+        relative = os.path.relpath(full)
+    except (OSError, ValueError):  # no working directory any more, another drive
+        return Path(path).as_posix()
     return full if relative == ".." or relative.startswith(".." + os.sep) else (
         Path(relative).as_posix())
 

@@ -121,3 +121,14 @@ def test_nested_commands_take_the_global_options(args: list[str]) -> None:
     result = run_cli([*args, "--no-color", "--debug", "--help"])
     assert result.exit_code == 0, result.output
     assert "--no-color" in result.stdout and "--debug" in result.stdout
+
+
+def test_paths_are_shown_from_the_working_directory(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from scsync.errors import shown_path
+
+    (tmp_path / "accounts" / "emea").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "accounts")
+    assert shown_path(tmp_path / "accounts" / "emea" / "a.yaml") == "emea/a.yaml"
+    assert shown_path("emea/../emea/a.yaml") == "emea/a.yaml"
+    assert shown_path(tmp_path / "other.yaml") == str(tmp_path / "other.yaml")  # outside: absolute
