@@ -86,6 +86,7 @@ lint: $(STAMP)
 schemas: $(STAMP)
 	$(BIN)/scsync schema > schemas/scsync.schema.json
 	$(BIN)/python -m scsync.plan.model > schemas/plan.schema.json
+	$(BIN)/python -m scsync.ops.diagnostics > schemas/validate.schema.json
 
 golden: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider --update-golden tests

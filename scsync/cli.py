@@ -8,6 +8,7 @@ Add a command with ``@main.command()`` and the shared option decorators (``confi
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import sys
@@ -22,7 +23,7 @@ import click
 from scsync import __version__, engine, gctools
 from scsync.console import NO_TTY_REFUSAL, Console, stop_on_sigint
 from scsync.emulator.cli import emulator as emulator_cli
-from scsync.errors import ApplyError, Problem, ProblemsError, ScsyncError
+from scsync.errors import ApplyError, Problem, ProblemsError, ScsyncError, shown_path
 from scsync.plan.model import Plan
 from scsync.plan.render import Format, render, render_many
 
@@ -55,28 +56,70 @@ def echo_problems(problems: Iterable[Problem]) -> None:
         click.echo(problem_line(problem), err=True)
 
 
+DEBUG_KEY, NO_COLOR_KEY = "scsync.debug", "scsync.no_color"
+
+
+def _set_global(key: str) -> Callable[[click.Context, click.Parameter, bool], None]:
+    def store(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        if value:
+            ctx.meta[key] = True  # ``meta`` is shared by every context of one invocation
+            if key == DEBUG_KEY:
+                logging.getLogger().setLevel(logging.DEBUG)
+    return store
+
+
+def global_options() -> list[click.Option]:
+    """``--debug`` and ``--no-color``: accepted before the command name and after it."""
+    return [click.Option(["--debug"], is_flag=True, expose_value=False, is_eager=True,
+                         callback=_set_global(DEBUG_KEY), help="Show tracebacks."),
+            click.Option(["--no-color"], is_flag=True, expose_value=False, is_eager=True,
+                         callback=_set_global(NO_COLOR_KEY), help="No ANSI colour.")]
+
+
+def _with_global_options(command: click.Command) -> None:
+    names = {name for param in command.params for name in getattr(param, "opts", ())}
+    if "--debug" not in names:
+        command.params.extend(global_options())
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _with_global_options(sub)
+
+
 class _Group(click.Group):
-    """The error boundary: catches ``ScsyncError`` only; anything else is an internal error."""
+    """The error boundary: catches ``ScsyncError`` only; anything else is an internal error.
+    Usage errors exit 1 (click's 2 means "changes planned" here), and every command, however
+    nested, takes the global options."""
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        _with_global_options(self)  # every command registered by now, however nested
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            exc.exit_code = 1  # type: ignore[misc]  # click types it as a class constant
+            raise
 
     def invoke(self, ctx: click.Context) -> Any:
-        debug = bool(ctx.params.get("debug"))
         try:
             return super().invoke(ctx)
         except ScsyncError as exc:
-            if debug:
+            if ctx.meta.get(DEBUG_KEY):
                 raise
             for line in error_lines(exc):
                 click.echo(line, err=True)
             ctx.exit(exc.exit_code)
+        except click.UsageError as exc:
+            exc.exit_code = 1  # type: ignore[misc]  # click types it as a class constant
+            raise
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except OSError as exc:  # a file the user named cannot be written or read: not a bug
-            if debug:
+            if ctx.meta.get(DEBUG_KEY):
                 raise
             click.echo(f"error: {os_error_message(exc)}", err=True)
             ctx.exit(1)
         except Exception as exc:
-            if debug:
+            if ctx.meta.get(DEBUG_KEY):
                 raise
             click.echo(f"error: internal error: {type(exc).__name__}: {exc}; re-run with --debug",
                        err=True)
@@ -104,28 +147,67 @@ def var_files(func: F) -> F:
                         help="A YAML file of template variables (repeatable).")(func)
 
 
-@click.group(cls=_Group)
+@click.group(cls=_Group, params=global_options())
 @click.version_option(__version__, prog_name="scsync")
-@click.option("--debug", is_flag=True, help="Show tracebacks.")
 @click.pass_context
-def main(ctx: click.Context, debug: bool) -> None:
+def main(ctx: click.Context) -> None:
     """scsync: configuration as code for Qualtrics Social Connect."""
-    ctx.ensure_object(dict)
-    ctx.obj["debug"] = debug
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+    logging.basicConfig(level=logging.DEBUG if ctx.meta.get(DEBUG_KEY) else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
 
 
 @main.command()
 @config_dirs
 @var_files
-def validate(dirs: tuple[Path, ...], var_files: tuple[Path, ...]) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+              show_default=True, help="json: diagnostics for tools (schemas/validate.schema.json);"
+              " github: workflow commands that annotate a pull request's lines.")
+def validate(dirs: tuple[Path, ...], var_files: tuple[Path, ...], fmt: str) -> None:
     """Check every config file offline (no secrets needed)."""
+    if fmt != "text":
+        click.get_current_context().exit(validate_for_machines(dirs, var_files, fmt))
     results = engine.validate(list(dirs), var_files=list(var_files))
     for result in results:
         echo_problems(result.warnings)
         prefix = f"{result.root}: " if len(results) > 1 else ""
         click.echo(prefix + result.summary())
+
+
+def validate_for_machines(dirs: Sequence[Path], var_files: Sequence[Path], fmt: str) -> int:
+    """``validate --format json|github``: every problem on stdout; exit 1 when any is an error."""
+    from scsync.ops import diagnostics
+
+    results, problems = engine.check(list(dirs), var_files=list(var_files))
+    problems += [w for result in results for w in result.warnings]
+    if fmt == "json":
+        accounts = [diagnostics.AccountResult(dir=str(r.root), counts={
+            kind.value: count for kind, count in r.counts.items()}) for r in results]
+        click.echo(diagnostics.to_json(problems, accounts), nl=False)
+    else:
+        click.echo(diagnostics.to_github(problems), nl=False)
+        for result in results:
+            click.echo((f"{result.root}: " if len(dirs) > 1 else "") + result.summary())
+    return 1 if any(not p.warning for p in problems) else 0
+
+
+@main.command()
+@config_dir
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help='json: {"include": [{"account": DIR, "name": NAME}, ...]}, '
+              "a CI matrix.")
+def accounts(root: Path, fmt: str) -> None:
+    """List the account directories (each with a scsync.yaml) at or under -C, for a CI matrix:
+    DIR as seen from here, NAME its path under -C with every other character than letters and
+    digits as _ (for secret names such as SCSYNC_TOKEN_NAME)."""
+    found = engine.accounts(root)
+    if not found:
+        raise ScsyncError(f"no account directory (one holding a scsync.yaml) under {root}")
+    if fmt == "json":
+        click.echo(json.dumps({"include": [{"account": shown_path(path),
+                                            "name": engine.account_name(path, root)}
+                                           for path in found]}))
+    else:
+        click.echo("\n".join(shown_path(path) for path in found))
 
 
 @main.command()
@@ -140,9 +222,14 @@ FORMAT_CHOICE = click.Choice(["text", "markdown", "json", "html"])
 
 
 def use_color(stream: Any = None) -> bool:
-    """ANSI colour only on a terminal, and never when ``NO_COLOR`` is set."""
+    """ANSI colour only on a terminal, never with ``NO_COLOR`` set, ``TERM=dumb`` or
+    ``--no-color``."""
     stream = stream or sys.stdout
-    return stream.isatty() and "NO_COLOR" not in os.environ
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get(NO_COLOR_KEY):
+        return False
+    return (stream.isatty() and "NO_COLOR" not in os.environ
+            and os.environ.get("TERM") != "dumb")
 
 
 def max_wait_option(func: F) -> F:
@@ -160,22 +247,44 @@ def hooks_for(console: Console, max_wait: float) -> engine.Hooks:
     return engine.Hooks(on_wait=console.wait, on_notice=console.notice, max_wait_s=max_wait)
 
 
-def each_account(dirs: Sequence[Path], work: Callable[[Path], Any]) -> tuple[list[tuple[str, Any]],
-                                                                             bool]:
-    """Run ``work`` per account; with several accounts an error in one is printed (prefixed by
-    its directory) and the others go on. Returns the results and whether any account failed."""
-    results: list[tuple[str, Any]] = []
-    failed = False
-    for root in dirs:
+def jobs_option(func: F) -> F:
+    return click.option("--jobs", "jobs", type=click.IntRange(min=1, max=32), default=1,
+                        show_default=True,
+                        help="Accounts (-C) worked on at once; each keeps its own rate limit."
+                        )(func)
+
+
+def each_account(dirs: Sequence[Path], work: Callable[[Path], Any], *,
+                 jobs: int = 1) -> tuple[list[tuple[str, Any]], bool]:
+    """Run ``work`` per account, ``jobs`` accounts at once (threads: each account has its own
+    provider and so its own rate limit). With several accounts an error in one is printed
+    (prefixed by its directory) and the others go on. Results and errors come in the order of
+    ``dirs`` whatever the order they finish in. Returns the results and whether any failed."""
+    if len(dirs) == 1:
+        return [(str(dirs[0]), work(dirs[0]))], False
+
+    def attempt(root: Path) -> Any:
         try:
-            results.append((str(root), work(root)))
+            return work(root)
         except ScsyncError as exc:
-            if len(dirs) == 1:
-                raise
-            failed = True
-            for line in error_lines(exc):
-                click.echo(f"{root}: {line}", err=True)
-    return results, failed
+            return exc
+
+    if jobs > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(jobs, len(dirs))) as pool:
+            outcomes = list(pool.map(attempt, dirs))
+    else:
+        outcomes = [attempt(root) for root in dirs]
+    results: list[tuple[str, Any]] = []
+    for root, outcome in zip(dirs, outcomes, strict=True):
+        if not isinstance(outcome, ScsyncError):
+            results.append((str(root), outcome))
+            continue
+        for line in error_lines(outcome):  # a line that names a file of the account needs no prefix
+            named = line.startswith(shown_path(root) + "/")
+            click.echo(line if named else f"{root}: {line}", err=True)
+    return results, len(results) < len(dirs)
 
 
 @main.command()
@@ -192,15 +301,16 @@ def each_account(dirs: Sequence[Path], work: Callable[[Path], Any]) -> tuple[lis
 @click.option("--live-snapshot", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Plan offline against a snapshot instead of the platform.")
 @max_wait_option
+@jobs_option
 def plan(dirs: tuple[Path, ...], var_files: tuple[Path, ...], out: Path | None, fmt: Format,
          targets: tuple[str, ...], detailed_exitcode: bool, force: bool,
-         live_snapshot: Path | None, max_wait: float) -> None:
+         live_snapshot: Path | None, max_wait: float, jobs: int) -> None:
     """Read the live state, diff it against the config, and show the changes."""
     hooks = hooks_for(status_console(), max_wait)
     with gctools.frozen_after():  # the plans live until the process ends: spare the collector
         results, failed = each_account(dirs, lambda root: engine.plan(
             root, var_files=var_files, force=force, targets=targets, live_snapshot=live_snapshot,
-            hooks=hooks))
+            hooks=hooks), jobs=jobs)
     plans = [(label, planned.plan) for label, planned in results]
     for _, planned in results:
         echo_problems(planned.warnings)
@@ -269,6 +379,8 @@ def apply(root: Path, var_files: tuple[Path, ...], planfile: Path | None, auto_a
                 if exc.ledger is not None:
                     console.ledger(exc.ledger)
                 raise
+            finally:
+                console.clear()  # the bar erases itself before anything else is printed
     for line in result.drift:
         console.line(line)
     click.echo(result.message)  # the progress lines have shown each step; the table is for failures
@@ -287,8 +399,9 @@ def ask_approval(console: Console) -> None:
 @var_files
 @click.option("--format", "fmt", type=FORMAT_CHOICE, default="text", show_default=True)
 @max_wait_option
+@jobs_option
 def drift(dirs: tuple[Path, ...], var_files: tuple[Path, ...], fmt: Format,
-          max_wait: float) -> None:
+          max_wait: float, jobs: int) -> None:
     """Report drift for a scheduled job: exit 0 none, 2 drift or expired streams, 1 error."""
     from scsync.ops.drift import has_drift
     from scsync.ops.drift_render import render as render_drift
@@ -296,7 +409,7 @@ def drift(dirs: tuple[Path, ...], var_files: tuple[Path, ...], fmt: Format,
 
     hooks = hooks_for(status_console(), max_wait)
     results, failed = each_account(dirs, lambda root: engine.drift(root, var_files=var_files,
-                                                                   hooks=hooks))
+                                                                   hooks=hooks), jobs=jobs)
     if len(dirs) == 1 and results:
         click.echo(render_drift(results[0][1], fmt, color=use_color()), nl=False)
     elif results:
@@ -338,8 +451,17 @@ def export(root: Path, var_files: tuple[Path, ...], out: Path, kinds: str | None
 @main.command()
 @config_dir
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if a file would change.")
-def fmt(root: Path, check: bool) -> None:
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print a unified diff of what would change; change nothing.")
+def fmt(root: Path, check: bool, show_diff: bool) -> None:
     """Rewrite config files with canonical key order and quoting (comments kept)."""
+    if show_diff:
+        diff = engine.fmt_diff(root)
+        click.echo(diff, nl=False)
+        if check and diff:
+            click.echo("the files above would be reformatted; run `scsync fmt`.", err=True)
+            click.get_current_context().exit(1)
+        return
     changed = engine.fmt(root, check=check)
     for path in changed:
         click.echo(path)

@@ -1,6 +1,10 @@
-"""The terminal side of ``apply``: the approval question, progress (a bar on a TTY, plain lines
-otherwise), the rate-limit countdown, notices and the ledger. The CLI builds one ``Console`` and
-hands its methods to the library as callbacks; nothing else in scsync writes to the terminal."""
+"""The terminal side of ``apply``: the approval question, progress (click's progress bar on a TTY,
+kept under the finished lines and erased before the summary; plain lines otherwise), the
+rate-limit countdown, notices and the ledger. The CLI builds one ``Console`` and hands its methods
+to the library as callbacks; nothing else in scsync writes to the terminal.
+
+Not rich: installed, rich makes every ``import httpx`` import it (and pygments), for httpx's own
+command line, which scsync never uses."""
 
 from __future__ import annotations
 
@@ -10,15 +14,21 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+import click
 
 from scsync.plan.ledger import Ledger
-from scsync.plan.progress import ProgressEvent, bar_line, countdown_line, step_line
+from scsync.plan.progress import VERBS, ProgressEvent, countdown_line, step_line
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 APPROVAL_QUESTION = "Do you want to perform these actions? Only 'yes' will be accepted."
 NO_TTY_REFUSAL = ("no terminal to ask for approval: nothing was applied; "
                   "run with --auto-approve to apply without asking")
 _CLEAR = "\r\x1b[2K"
+_SHOW_CURSOR = "\x1b[?25h"  # click hides the cursor while its bar is drawn
 
 
 class Console:
@@ -30,41 +40,51 @@ class Console:
         self.stream, self.tty = stream, tty
         self.tick_s, self.plain_every_s, self.clock = tick_s, plain_every_s, clock
         self._lock = threading.RLock()
-        self._bar = ""
+        self._bar: ProgressBar[str] | None = None
         self._countdown: _Countdown | None = None
 
     # -- writing ---------------------------------------------------------------------------
     def line(self, text: str) -> None:
-        """A permanent line (above the bar on a TTY, which is redrawn under it)."""
+        """A permanent line (above the bar on a TTY, which stays under it)."""
         with self._lock:
             self._stop_countdown()
-            prefix = _CLEAR if self.tty and self._bar else ""
-            tail = self._bar if self.tty else ""
+            tail = f"{_CLEAR}{self._bar.format_progress_line()}" if self._bar is not None else ""
+            prefix = _CLEAR if self._bar is not None else ""
             self.stream.write(f"{prefix}{text}\n{tail}")
             self.stream.flush()
 
-    def _draw(self, text: str) -> None:
+    def _draw(self, event: ProgressEvent) -> None:
+        """Start the bar on the first step, then move it to ``event``'s step."""
         with self._lock:
             self._stop_countdown()
-            self._bar = text
-            self.stream.write(_CLEAR + text)
-            self.stream.flush()
+            if self._bar is None:
+                self._bar = _new_bar(self.stream, event.total)
+            self._bar.pos = event.completed
+            self._bar.current_item = f"{VERBS.get(event.action, event.action)} {event.address}"
+            self._bar.render_progress()
+
+    def status(self, text: str) -> None:
+        """The bar's text (a countdown while a bar is drawn)."""
+        with self._lock:
+            if self._bar is not None:
+                self._bar.current_item = text
+                self._bar.render_progress()
 
     def clear(self) -> None:
         """Remove the bar (before the ledger and the summary are printed)."""
         with self._lock:
             self._stop_countdown()
-            if self.tty and self._bar:
-                self.stream.write(_CLEAR)
+            if self._bar is not None:
+                self.stream.write(_CLEAR + _SHOW_CURSOR)  # the bar is erased, not left behind
                 self.stream.flush()
-            self._bar = ""
+                self._bar = None
 
     # -- callbacks the library calls ---------------------------------------------------------
     def progress(self, event: ProgressEvent) -> None:
         """The ``progress`` callback of ``apply_plan``."""
         if event.kind == "begin":
             if self.tty:
-                self._draw(bar_line(event))
+                self._draw(event)
         elif event.kind == "end":
             self.line(step_line(event))
         elif event.kind == "notice":
@@ -113,6 +133,9 @@ class _Countdown(threading.Thread):
 
     def _write(self, left: float, *, first: bool = False) -> None:
         text = countdown_line(left, self.reason)
+        if self.console._bar is not None:
+            self.console.status(text)
+            return
         if self.console.tty:
             self.console.stream.write(_CLEAR + text)
         else:
@@ -131,8 +154,19 @@ class _Countdown(threading.Thread):
 
     def cancel(self) -> None:
         self.cancelled.set()
-        if self.console.tty:
-            self.console.stream.write(_CLEAR + self.console._bar)
+        if self.console.tty and self.console._bar is None:
+            self.console.stream.write(_CLEAR)
+
+
+def _new_bar(stream: TextIO, total: int) -> ProgressBar[str]:
+    """click's bar on ``stream`` (a terminal): ``[#####---------------]  3/12  updating ADDR``.
+    Drawn by ``render_progress``; never finished (that would leave it on screen): the console
+    erases it."""
+    bar: ProgressBar[str] = click.progressbar(  # type: ignore[assignment]  # items: its texts
+        length=max(total, 1), file=stream, width=20, show_pos=True, show_percent=False,
+        show_eta=False, bar_template="[%(bar)s]  %(info)s")
+    bar.item_show_func = lambda item: item
+    return bar
 
 
 @contextmanager

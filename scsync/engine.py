@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -76,6 +77,15 @@ def _plural(count: int, noun: str) -> str:
 
 def validate(roots: Sequence[Path], *, var_files: Sequence[Path] = ()) -> list[Validated]:
     """Validate every account directory; raises one ``ConfigError`` with every problem of all."""
+    results, problems = check(roots, var_files=var_files)
+    if [p for p in problems if not p.warning]:
+        raise ConfigError(problems)
+    return results
+
+
+def check(roots: Sequence[Path], *,
+          var_files: Sequence[Path] = ()) -> tuple[list[Validated], list[Problem]]:
+    """The accounts that validate, and the problems (errors and warnings) of those that do not."""
     results: list[Validated] = []
     problems: list[Problem] = []
     for root in roots:
@@ -86,9 +96,24 @@ def validate(roots: Sequence[Path], *, var_files: Sequence[Path] = ()) -> list[V
             continue
         counts = {kind: config.count(kind) for kind in Kind}
         results.append(Validated(root, counts, tuple(config.warnings)))
-    if [p for p in problems if not p.warning]:
-        raise ConfigError(problems)
-    return results
+    return results, problems
+
+
+def accounts(root: Path) -> list[Path]:
+    """The account directories at or under ``root`` (each holds a ``scsync.yaml``)."""
+    from scsync.config.files import account_dirs
+
+    if not root.is_dir():
+        raise ScsyncError(f"{root} is not a directory")
+    return account_dirs(root)
+
+
+def account_name(path: Path, root: Path) -> str:
+    """``emea_sub`` for ``ROOT/emea/sub``: an account's path under ``root`` as an identifier
+    (``root`` itself is named after its own directory)."""
+    relative = path.relative_to(root).as_posix()
+    name = relative if relative != "." else path.resolve().name
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_") or "account"
 
 
 def config_schema() -> str:
@@ -415,12 +440,17 @@ def export(root: Path, out: Path, *, kinds: str | None = None, lenient: bool = F
 
 def groups_export(root: Path, out: Path, *, fmt: str, var_files: Sequence[Path] = (),
                   hooks: Hooks = Hooks()) -> int:
-    """Write every profile group's members to ``out`` (csv or xlsx); returns the row count."""
+    """Write every profile group's members to ``out`` (csv or xlsx); returns the row count.
+    Raises ``ScsyncError`` (writing nothing) when the account lacks the profile groups feature."""
     from scsync.ops.groups_export import group_rows, write_csv, write_xlsx
 
     config = load(root, var_files=var_files)
     with session(config, hooks=hooks) as provider:
         live = provider.read(frozenset({Kind.PROFILE, Kind.PROFILE_GROUP}))
+        if live.account.features.get("profile_groups") is False:
+            raise ScsyncError(f"account {live.account.id} ({live.account.name}) does not have the "
+                              f"profile groups feature: there is nothing to export; {out} was "
+                              "not written")
         rows = group_rows(live)
     (write_xlsx if fmt == "xlsx" else write_csv)(rows, out)
     return len(rows)
@@ -431,3 +461,10 @@ def fmt(root: Path, *, check: bool = False) -> list[str]:
     from scsync.ops.fmt import format_tree
 
     return format_tree(root, check=check)
+
+
+def fmt_diff(root: Path) -> str:
+    """A unified diff of what ``fmt`` would change (empty when nothing); writes nothing."""
+    from scsync.ops.fmt import diff_tree
+
+    return diff_tree(root)

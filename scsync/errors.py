@@ -25,14 +25,28 @@ Exit codes (DESIGN, "CLI contract"): 1 for any error here, 3 for ``SafetyError``
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+
+def shown_path(path: Path | str) -> str:
+    """``path`` as a user can open it from where they ran scsync: relative to the working
+    directory when it is under it (``examples/config/bad.yaml``), else absolute."""
+    try:
+        full = os.path.abspath(path)
+        relative = os.path.relpath(full)
+    except (OSError, ValueError):  # no working directory any more, another drive
+        return Path(path).as_posix()
+    return full if relative == ".." or relative.startswith(".." + os.sep) else (
+        Path(relative).as_posix())
 
 
 @dataclass(frozen=True, slots=True, order=True)
 class Location:
-    """A place in a config file: PATH relative to the config directory, 1-based LINE and COL."""
+    """A place in a config file: PATH as ``shown_path`` gives it, 1-based LINE and COL."""
 
     path: str
     line: int

@@ -7,6 +7,7 @@ provider (expired, non-admin and planted tokens)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -242,3 +243,24 @@ def _read_pty(master: int, answer: str | None) -> bytes:
         if answer is not None and b"Enter a value:" in shown:
             os.write(master, answer.encode() + b"\n")
             answer = None
+
+
+def screen(shown: str) -> list[str]:
+    """What a terminal shows after ``shown``: the lines, with ``\\r``, erase-line and cursor-up
+    applied (the escapes click's bar and the console use)."""
+    lines, row, col = [""], 0, 0
+    for token in re.findall(r"\x1b\[[0-9;?]*[A-Za-z]|\r|\n|[^\x1b\r\n]+", shown):
+        if token == "\n":
+            row, col = row + 1, 0
+            lines.extend([""] * (row + 1 - len(lines)))
+        elif token == "\r":
+            col = 0
+        elif token == "\x1b[2K":
+            lines[row] = ""
+        elif re.fullmatch(r"\x1b\[\d*A", token):
+            row = max(0, row - int(token[2:-1] or 1))
+        elif not token.startswith("\x1b"):
+            current = lines[row].ljust(col)
+            lines[row] = current[:col] + token + current[col + len(token):]
+            col += len(token)
+    return [line.rstrip() for line in lines]

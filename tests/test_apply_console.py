@@ -11,8 +11,9 @@ import time
 
 from scsync.console import APPROVAL_QUESTION, Console, stop_on_sigint
 from scsync.plan.ledger import Ledger, Step
-from scsync.plan.progress import ProgressEvent, bar, clock, countdown_line
+from scsync.plan.progress import ProgressEvent, clock, countdown_line
 from scsync.providers.base import Call
+from tests.cli_support import screen
 
 
 def begin(index: int, address: str, action: str = "update", completed: int = 0) -> ProgressEvent:
@@ -44,23 +45,28 @@ def test_plain_progress_is_one_line_per_finished_step() -> None:
         "re-reading topics\n")
 
 
-def test_tty_progress_draws_a_bar_and_keeps_finished_lines_above_it() -> None:
-    out = io.StringIO()
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_tty_progress_keeps_finished_lines_above_a_bar_that_is_erased() -> None:
+    out = Terminal()
     console = Console(out, tty=True)
     console.progress(begin(3, "topic.ClaraLines Care", completed=2))
+    assert screen(out.getvalue())[-1] == (
+        "[##########----------]  2/4  updating topic.ClaraLines Care")
     console.progress(end(3, "topic.ClaraLines Care", "done"))
+    console.progress(begin(4, "topic.Old Campaign", "delete", completed=3))
+    assert screen(out.getvalue()) == ["[3/4] updated topic.ClaraLines Care",
+                                      "[###############-----]  3/4  destroying topic.Old Campaign"]
     console.clear()
-    bar_text = "[3/4] [##########----------] updating topic.ClaraLines Care"
-    assert out.getvalue() == (
-        f"\r\x1b[2K{bar_text}"
-        f"\r\x1b[2K[3/4] updated topic.ClaraLines Care\n{bar_text}"
-        "\r\x1b[2K")
+    out.write("Apply complete!\n")
+    assert screen(out.getvalue()) == ["[3/4] updated topic.ClaraLines Care", "Apply complete!", ""]
+    assert out.getvalue().endswith("\x1b[?25hApply complete!\n")  # the cursor shown again
 
 
-def test_bar_and_clock() -> None:
-    assert bar(0, 4, 8) == "[--------]"
-    assert bar(3, 4, 8) == "[######--]"
-    assert bar(0, 0, 4) == "[####]"
+def test_clock() -> None:
     assert clock(245) == "4:05"
     assert clock(3723) == "1:02:03"
     assert clock(0.2) == "0:01"

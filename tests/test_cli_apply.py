@@ -19,6 +19,7 @@ from tests import cli_support
 from tests.cli_support import (
     Account,
     run_tty,
+    screen,
 )
 
 account = cli_support.account
@@ -78,6 +79,11 @@ def test_terminal_answer_yes_applies(account: Account) -> None:
     assert code == 0
     assert APPLIED in shown
     assert len(account.emu.writes()) == 20
+    lines = [line for line in screen(shown) if line]
+    assert lines[-1] == APPLIED  # the bar erased itself: nothing is left on the last line
+    assert lines[-2].startswith("[20/20] ")
+    assert "]  19/20  " in shown  # the bar was drawn, then erased
+    assert not [line for line in lines if line.startswith("[#") or line.startswith("[-")]
 
 
 def test_saved_plan_is_executed_call_for_call(account: Account, tmp_path: Path) -> None:

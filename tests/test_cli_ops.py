@@ -112,7 +112,7 @@ def test_drift_several_accounts(applied: Account, tmp_path: Path, seeded_db: Pat
     other.replace("profiles/twitter.yaml", "flow: Booking}", "flow: Bookings}")
     broken = run_cli(["drift", "-C", str(applied.root), "-C", str(other.root)])
     assert broken.exit_code == 1
-    assert broken.stderr.startswith(f"{other.root}: profiles/twitter.yaml:14:38: ")
+    assert broken.stderr.startswith(f"{other.root}/profiles/twitter.yaml:14:38: ")
 
 
 # -- snapshot ----------------------------------------------------------------------------------
@@ -201,11 +201,12 @@ def test_fmt_check_exit_codes(account: Account) -> None:
                     "[UK, Germany]\n", "    profiles: [twitter/ClaraLines]\n")
     before = (account.root / "profile_groups.yaml").read_text(encoding="utf-8")
     dirty = account.cli("fmt", "-C", str(account.root), "--check")
-    assert (dirty.exit_code, dirty.stdout) == (1, "profile_groups.yaml\n")
+    shown = f"{account.root}/profile_groups.yaml\n"
+    assert (dirty.exit_code, dirty.stdout) == (1, shown)
     assert dirty.stderr == "1 file(s) would be reformatted; run `scsync fmt`.\n"
     assert (account.root / "profile_groups.yaml").read_text(encoding="utf-8") == before
     fixed = account.cli("fmt", "-C", str(account.root))
-    assert (fixed.exit_code, fixed.stdout) == (0, "profile_groups.yaml\n")
+    assert (fixed.exit_code, fixed.stdout) == (0, shown)
     assert account.cli("fmt", "-C", str(account.root), "--check").exit_code == 0
 
 

@@ -203,7 +203,7 @@ def test_one_broken_account_exits_1_over_refused(account: Account, second: Accou
                       "--detailed-exitcode"])
     assert result.exit_code == 1
     assert result.stderr == (
-        f"{second.root}: profiles/twitter.yaml:14:38: profile.twitter/ClaraLines "
+        f"{second.root}/profiles/twitter.yaml:14:38: profile.twitter/ClaraLines "
         'quick_replies[2].flow: no flow named "Bookings" on the platform; flows are: '
         "Agent Handoff, Baggage, Booking, CSAT, Refund, Welcome\n")
     assert f"{account.root}: Plan: 5 to add, 13 to change, 1 to destroy.\n" in result.stdout
@@ -220,14 +220,18 @@ THRESHOLDS = [
 ]
 
 
-def test_threshold_refusal_renders_the_plan_then_refuses(account: Account) -> None:
+def test_threshold_refusal_comes_first_then_the_plan_then_the_refusal_again(
+        account: Account) -> None:
     account.replace("scsync.yaml", "min_existing: 10", "min_existing: 1")
     result = account.cli("plan", "-C", str(account.root))
     assert result.exit_code == 3
-    body, _, refusal = result.stdout.partition("\nError: ")
+    head, _, rest = result.stdout.partition("\n\nscsync will perform the following actions:\n")
+    assert head.splitlines() == [SUMMARY, "Refused: apply will make none of these changes until "
+                                 "what follows is resolved.", *THRESHOLDS]
+    body, _, refusal = rest.partition("\nError: ")
     assert len(headers(body)) == 20 and f"\n{SUMMARY}\n" in body
     assert "DELETE /1001/settings/topic/2" in body
-    assert [line for line in result.stdout.splitlines() if line.startswith("Error:")] == THRESHOLDS
+    assert [line for line in rest.splitlines() if line.startswith("Error:")] == THRESHOLDS
 
 
 def test_force_lifts_thresholds(account: Account) -> None:
@@ -246,9 +250,11 @@ def test_protect_refusal_is_not_lifted_by_force(account: Account) -> None:
         assert result.exit_code == 3
         assert "  # topic.Old Campaign is protected and will NOT be destroyed\n" in result.stdout
         assert "\nPlan: 5 to add, 13 to change, 1 to destroy.\n" in result.stdout
-        assert result.stdout.endswith(
-            "\nError: topic.Old Campaign is protected by `protect:` in scsync.yaml and would be "
-            "deleted\n")
+        refusal = ("Error: topic.Old Campaign is protected by `protect:` in scsync.yaml and would "
+                   "be deleted (keep it in the config, or remove it from `protect:` to delete "
+                   "it)\n")
+        assert result.stdout.startswith("Plan: 5 to add, 13 to change, 1 to destroy.\nRefused: ")
+        assert result.stdout.count(refusal) == 2 and result.stdout.endswith("\n" + refusal)
 
 
 # -- errors ------------------------------------------------------------------------------------
@@ -312,14 +318,14 @@ def test_socialconnect_plan_matches_the_embedded_one(served: Served, account: Ac
     assert json.loads(result.stdout)["calls"] == json.loads(embedded.stdout)["calls"]
 
 
-PLAN_TIME_ERRORS = [
-    "profile_groups.yaml:9:38: profile_group.UK profiles[1]: profile twitter/Nobody is not on "
-    "the platform; connect it in Social Connect (Account settings > Profiles > Add profile), "
+PLAN_TIME_ERRORS = [  # run from the examples directory with -C config
+    "config/profile_groups.yaml:9:38: profile_group.UK profiles[1]: profile twitter/Nobody is not "
+    "on the platform; connect it in Social Connect (Account settings > Profiles > Add profile), "
     "then plan again",
-    'profiles/twitter.yaml:14:38: profile.twitter/ClaraLines quick_replies[2].flow: no flow named '
-    '"Bookings" on the platform; flows are: Agent Handoff, Baggage, Booking, CSAT, Refund, '
+    'config/profiles/twitter.yaml:14:38: profile.twitter/ClaraLines quick_replies[2].flow: no flow '
+    'named "Bookings" on the platform; flows are: Agent Handoff, Baggage, Booking, CSAT, Refund, '
     "Welcome",
-    "profiles/twitter.yaml:32:3: profile.twitter/NotConnected: twitter/NotConnected is not "
+    "config/profiles/twitter.yaml:32:3: profile.twitter/NotConnected: twitter/NotConnected is not "
     "connected to this account; connect it in Social Connect (Account settings > Profiles > Add "
     "profile), then plan again",
 ]
@@ -332,10 +338,12 @@ def break_at_plan_time(acc: Account) -> None:
     acc.append("profiles/twitter.yaml", '\n  twitter/NotConnected:\n    color: "#000000"\n')
 
 
-def test_plan_time_errors_have_path_line_col(account: Account) -> None:
+def test_plan_time_errors_have_path_line_col_from_the_working_directory(
+        account: Account, monkeypatch: pytest.MonkeyPatch) -> None:
     break_at_plan_time(account)
-    assert account.cli("validate", "-C", str(account.root)).exit_code == 0  # offline: fine
-    result = account.cli("plan", "-C", str(account.root))
+    monkeypatch.chdir(account.base)
+    assert account.cli("validate", "-C", "config").exit_code == 0  # offline: fine
+    result = account.cli("plan", "-C", "config")
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr.splitlines() == PLAN_TIME_ERRORS
     assert account.emu.writes() == []

@@ -17,6 +17,12 @@ EXAMPLE = Path(__file__).parent.parent / "examples" / "config"
 SETTINGS = "scsync: 1\nprovider: {type: emulator}\n"
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Problems name files from the working directory: here, the config directory itself."""
+    monkeypatch.chdir(tmp_path)
+
+
 def make_config(tmp_path: Path, files: dict[str, str], settings: str = SETTINGS) -> Path:
     tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "scsync.yaml").write_text(settings, encoding="utf-8")
@@ -70,7 +76,8 @@ def test_example_account_loads() -> None:
     assert uk.name == "twitter/ClaraLinesUK"
     assert uk.fields["quick_replies"] == [{"label": "Refunds", "flow": "Refund"},
                                           {"label": "Bookings", "flow": "Booking"}]
-    assert uk.location("quick_replies[1].flow") == Location("profiles/regional.yaml.j2", 12, 33)
+    assert uk.location("quick_replies[1].flow") == Location(
+        f"{EXAMPLE.resolve()}/profiles/regional.yaml.j2", 12, 33)  # outside the working dir
 
 
 def test_desired_shapes(tmp_path: Path) -> None:

@@ -50,8 +50,10 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_fmt_refuses_bad_files_quickly(tmp_path: Path, case: str) -> None:
+def test_fmt_refuses_bad_files_quickly(tmp_path: Path, case: str,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
     content, message = CASES[case]
+    monkeypatch.chdir(tmp_path)  # paths are shown from the working directory
     (tmp_path / "scsync.yaml").write_text("scsync: 1\n")
     bad = tmp_path / "bad.yaml"
     bad.write_bytes(content if isinstance(content, bytes) else content.encode())

@@ -77,7 +77,9 @@ def test_formatting_is_idempotent_and_keeps_the_data() -> None:
     assert fast_load(CANONICAL).data == fast_load(MESSY).data
 
 
-def test_check_lists_changed_files_and_writes_nothing(tmp_path: Path) -> None:
+def test_check_lists_changed_files_and_writes_nothing(tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # paths are shown from the working directory
     (tmp_path / "scsync.yaml").write_text("provider: {type: emulator}\nscsync: 1\n")
     (tmp_path / "profiles").mkdir()
     (tmp_path / "profiles" / "twitter.yaml").write_text(MESSY)
@@ -98,7 +100,9 @@ def test_the_example_config_is_already_canonical(tmp_path: Path) -> None:
     assert format_tree(tmp_path / "config", check=True) == []
 
 
-def test_a_file_that_is_not_yaml_is_reported_with_its_place(tmp_path: Path) -> None:
+def test_a_file_that_is_not_yaml_is_reported_with_its_place(tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # paths are shown from the working directory
     (tmp_path / "scsync.yaml").write_text("scsync: 1\n")
     (tmp_path / "bad.yaml").write_text("topics:\n  a: [1, 2\n")
     with pytest.raises(ConfigError) as caught:
@@ -107,7 +111,9 @@ def test_a_file_that_is_not_yaml_is_reported_with_its_place(tmp_path: Path) -> N
 
 
 
-def test_a_file_that_cannot_be_read_is_one_error_not_a_crash(tmp_path: Path) -> None:
+def test_a_file_that_cannot_be_read_is_one_error_not_a_crash(tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # paths are shown from the working directory
     (tmp_path / "scsync.yaml").write_text("scsync: 1\n")
     (tmp_path / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
     (tmp_path / "latin1.yaml").write_bytes(b"topics:\n  Caf\xe9: {}\n")

@@ -64,14 +64,18 @@ def test_golden_empty_plan(request: pytest.FixtureRequest) -> None:
     assert_golden(request, "plan.empty.txt", text)
 
 
-def test_golden_refused_plan_is_rendered_in_full_then_the_refusals(
+def test_golden_refused_plan_puts_the_refusal_first_and_repeats_it_last(
         request: pytest.FixtureRequest) -> None:
     text = render(sample_plan(), "text")
-    assert text.startswith(render(clean_plan(), "text"))
-    assert text.endswith(
-        "\nError: topic.Spring Sale is protected by `protect:` in scsync.yaml and would be "
-        "deleted\n\nError: Too many deletes of topics: 4 of 11 (36%) is over 30% "
-        "(use --force to apply anyway)\n")
+    refusals = ("Error: topic.Spring Sale is protected by `protect:` in scsync.yaml and would be "
+                "deleted (keep it in the config, or remove it from `protect:` to delete it)\n",
+                "Error: Too many deletes of topics: 4 of 11 (36%) is over 30% "
+                "(use --force to apply anyway)\n")
+    assert text.startswith(
+        "Plan: 3 to add, 4 to change, 5 to destroy.\n"
+        "Refused: apply will make none of these changes until what follows is resolved.\n"
+        + "".join(refusals) + "\n" + render(clean_plan(), "text"))
+    assert text.endswith("\n" + "\n".join(refusals))
     assert_golden(request, "plan.refused.txt", text)
 
 
@@ -111,3 +115,8 @@ def test_json_of_several_accounts_holds_each_plan_and_the_total() -> None:
     for plan in document["accounts"].values():
         jsonschema.validate(plan, schema)
     assert document["accounts"]["a"] == json.loads(clean_plan().to_json())
+
+
+def test_json_puts_the_refusals_right_after_the_summary() -> None:
+    keys = list(json.loads(render(sample_plan(), "json")))
+    assert keys[keys.index("summary") + 1:keys.index("summary") + 3] == ["refusals", "forced"]

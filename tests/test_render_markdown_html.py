@@ -35,18 +35,24 @@ class Elements(HTMLParser):
 
 def test_markdown_puts_the_summary_then_destroys_then_expired_streams_then_objects() -> None:
     text = render(sample_plan(), "markdown")
-    assert text.startswith("**Plan: 3 to add, 4 to change, 5 to destroy.**\n\n#### Destroys\n"
-                           "- `-` `profile_group.Legacy` will be destroyed\n")
+    assert text.startswith(
+        "**Plan: 3 to add, 4 to change, 5 to destroy.**\n\n"
+        "> **Refused:** apply will make none of these changes until what follows is resolved.\n"
+        ">\n"
+        "> - **Error:** topic.Spring Sale is protected by \\`protect:\\` in scsync.yaml and would "
+        "be deleted (keep it in the config, or remove it from \\`protect:\\` to delete it)\n"
+        "> - **Error:** Too many deletes of topics: 4 of 11 (36%) is over 30% (use --force to "
+        "apply anyway)\n\n"
+        "#### Destroys\n- `-` `profile_group.Legacy` will be destroyed\n")
     assert "- `!` `topic.Spring Sale` is protected and will NOT be destroyed\n" in text
-    order = [text.index(s) for s in ("#### Destroys", "#### Expired streams", "#### Health",
-                                     "#### Changes", "#### API calls",
-                                     "**Error:** topic.Spring Sale")]
+    order = [text.index(s) for s in ("**Refused:**", "#### Destroys", "#### Expired streams",
+                                     "#### Health", "#### Changes", "#### API calls")]
     assert order == sorted(order)
     assert text.count("<details><summary>") == len(sample_plan().changes)
     assert ("API calls: 12 writes + up to 18 reads (stale check and verification) = 30 (rate "
             "limit: 4 of 350 calls left in this window: does not fit, apply waits for the reset "
             "at 2026-11-22 10:30 UTC)\n" in text)
-    assert text.endswith("(use --force to apply anyway)\n\n")
+    assert text.count("**Error:** Too many deletes") == 1
 
 
 def test_markdown_fences_and_escapes_user_text() -> None:
@@ -108,10 +114,13 @@ def test_html_objects_carry_kind_and_action_and_field_diffs() -> None:
         "topic.Spring Sale")
 
 
-def test_html_pins_destroys_and_expired_streams_before_the_objects() -> None:
+def test_html_puts_the_refusal_under_the_summary_then_pins_destroys_and_expired_streams(
+        ) -> None:
     html = render(sample_plan(), "html")
-    order = [html.index(s) for s in ('class="pinned destroys"', 'class="pinned expired"',
-                                     'class="objects"', 'class="calls"', 'class="refusal error"')]
+    order = [html.index(s) for s in ('class="summary-line"', 'class="refusal error refused"',
+                                     'class="refusal error"', 'id="filters"',
+                                     'class="pinned destroys"', 'class="pinned expired"',
+                                     'class="objects"', 'class="calls"')]
     assert order == sorted(order)
     assert '<a href="#a1-object-8"><code>profile_group.Legacy</code></a>' in html
 

@@ -162,17 +162,26 @@ def test_empty_plan_says_no_changes_after_health_and_unmanaged() -> None:
         "No changes. The platform matches the configuration.\n")
 
 
-def test_refusals_come_last_with_the_force_hint_for_thresholds_only() -> None:
+def test_refusals_come_first_and_last_each_with_what_to_do() -> None:
     refusals = [Refusal(reason="topic.Kept is protected", forceable=False),
                 Refusal(reason="too many deletes", forceable=True)]
     plan = make_plan(update("topic.A", ("name", "a", "b")), refusals=refusals)
-    assert render(plan, "text").endswith(
-        "\nError: topic.Kept is protected\n\n"
-        "Error: too many deletes (use --force to apply anyway)\n")
-    forced = plan.model_copy(update={"forced": True})
-    assert render(forced, "text").endswith(
-        "\nError: topic.Kept is protected\n\n"
-        "Warning: too many deletes (lifted by --force)\n")
+    lines = ("Error: topic.Kept is protected (keep it in the config, or remove it from "
+             "`protect:` to delete it)\n",
+             "Error: too many deletes (use --force to apply anyway)\n")
+    text = render(plan, "text")
+    assert text.startswith("Plan: 0 to add, 1 to change, 0 to destroy.\nRefused: apply will make "
+                           "none of these changes until what follows is resolved.\n"
+                           + "".join(lines) + "\nscsync will perform the following actions:\n")
+    assert text.endswith("\n" + "\n".join(lines))
+
+
+def test_a_forced_plan_warns_at_the_end_only() -> None:
+    plan = make_plan(update("topic.A", ("name", "a", "b")),
+                     refusals=[Refusal(reason="too many deletes", forceable=True)], forced=True)
+    text = render(plan, "text")
+    assert text.startswith("scsync will perform the following actions:\n")
+    assert text.endswith("\nWarning: too many deletes (lifted by --force)\n")
 
 
 def test_colour_only_when_asked() -> None:

@@ -32,13 +32,15 @@ SECRET_TEXT = "the-content-of-a-secret-file-9f3a"
 
 
 @pytest.fixture
-def account(tmp_path: Path) -> Path:
-    """An account directory with, beside it, a file a template must never read."""
+def account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An account directory (the working directory, so problems name its files as
+    ``evil.yaml``) with, beside it, a file a template must never read."""
     (tmp_path / "secret.j2").write_text(SECRET_TEXT)
     root = tmp_path / "config"
     root.mkdir()
     (root / "scsync.yaml").write_text(SETTINGS)
     (root / "inside.j2").write_text(SECRET_TEXT)
+    monkeypatch.chdir(root)
     return root
 
 

@@ -28,7 +28,7 @@ import scsync
 from scsync.config.config import Config
 from scsync.config.files import discover
 from scsync.config.model_settings import Settings
-from scsync.errors import Location, Problem
+from scsync.errors import Location, Problem, shown_path
 from scsync.resources import Kind, Resource, ResourceKey
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,9 @@ _CODE = ("config", "resources.py", "errors.py")  # the code a loaded config depe
 
 def cache_key(root: Path, var_files: Sequence[Path] = ()) -> str | None:
     """The content hash of the account's config (None when a file cannot be read)."""
-    digest = hashlib.sha256(f"{scsync.__version__}\0{sys.version}\0".encode())
+    # the paths in cached locations are as shown from the working directory (``shown_path``)
+    digest = hashlib.sha256(f"{scsync.__version__}\0{sys.version}\0{shown_path(root)}\0"
+                            .encode())
     _hash_code(digest)
     try:
         for path in discover(root):

@@ -19,3 +19,14 @@ def discover(root: Path) -> list[Path]:
                          and not (here / d / SETTINGS_FILE).exists())
         found.extend(here / f for f in sorted(files) if f.endswith(SUFFIXES))
     return found
+
+
+def account_dirs(root: Path) -> list[Path]:
+    """Every account directory at or under ``root`` (one holding a ``scsync.yaml``), sorted;
+    dot-directories are skipped."""
+    found: list[Path] = []
+    for current, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        if SETTINGS_FILE in files:
+            found.append(Path(current))
+    return sorted(found)

@@ -21,6 +21,18 @@ _FORMS: dict[str, tuple[re.Pattern[str], str]] = {
 }
 
 
+def profile_name_pattern() -> str:
+    """A regular expression (also valid in JSON Schema) for every valid ``NETWORK/HANDLE``."""
+    forms = "|".join(f"{network}/(?:{pattern.pattern.strip('^$')})"
+                     for network, (pattern, _) in _FORMS.items())
+    return f"^(?:{forms})$"
+
+
+def handle_pattern(network: str) -> str:
+    """The regular expression of ``network``'s handles."""
+    return _FORMS[network][0].pattern
+
+
 def profile_name_problem(name: str) -> str | None:
     """Why ``name`` is not a ``NETWORK/HANDLE`` profile name, or None when it is one."""
     prefix, sep, handle = name.partition("/")

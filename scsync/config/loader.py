@@ -26,7 +26,7 @@ from scsync.config.source import Source
 from scsync.config.templates import TemplateProblem, render
 from scsync.config.validate import validate_object
 from scsync.config.yamlfast import YamlProblem, load
-from scsync.errors import ConfigError, Location, Problem
+from scsync.errors import ConfigError, Location, Problem, shown_path
 from scsync.resources import Kind, Resource, ResourceKey, address
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ class _Loading:
         self.settings_source: Source | None = None
 
     def read(self, path: Path, variables: dict[str, Any] | None) -> tuple[Any, Source] | None:
-        shown = path.relative_to(self.root).as_posix()
+        shown = shown_path(path)
         text = read_text(path, shown)
         if isinstance(text, Problem):
             self.problems.append(text)

@@ -4,6 +4,7 @@ human messages, and the field types (colours, URLs, flow buttons, lifecycle) eve
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -14,6 +15,39 @@ from scsync.config.secrets import REFERENCE_START
 _COLOUR = re.compile(r"^#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$")
 _URL = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?$|^https?://localhost(?::\d+)?(?:[/?#]\S*)?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def in_schema(**keywords: Any) -> Any:
+    """JSON Schema keywords for a type, where the schema can express its rule (the rule itself
+    stays in a validator, with a message of our own): editors then flag what validate refuses."""
+    return Field(json_schema_extra=keywords)
+
+
+def any_case(words: Iterable[str]) -> str:
+    """A JSON Schema pattern matching any of ``words`` in any case (JSON Schema has no flags)."""
+    def fold(word: str) -> str:
+        return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in word)
+    return "^(?:" + "|".join(fold(w) for w in words) + ")$"
+
+
+def filled(kind: str) -> dict[str, Any]:
+    """A JSON Schema for a value that counts as set: a non-empty list or text, or true."""
+    kinds: dict[str, dict[str, Any]] = {"array": {"type": "array", "minItems": 1},
+                                        "string": {"type": "string", "minLength": 1},
+                                        "true": {"const": True}}
+    return kinds[kind]
+
+
+def when_set(fields: dict[str, str], then: dict[str, Any] | bool) -> dict[str, Any]:
+    """``if`` every field of ``fields`` (name -> ``filled`` kind) is set, ``then`` applies."""
+    return {"if": {"properties": {name: filled(kind) for name, kind in fields.items()},
+                   "required": list(fields)}, "then": then}
+
+
+def requires(fields: dict[str, str]) -> dict[str, Any]:
+    """A JSON Schema that every field of ``fields`` (name -> ``filled`` kind) is set."""
+    return {"properties": {name: filled(kind) for name, kind in fields.items()},
+            "required": list(fields)}
 
 
 def fail(message: str) -> PydanticCustomError:
@@ -65,10 +99,13 @@ def _flow(value: str) -> str:
     return value
 
 
-Text = Annotated[str, BeforeValidator(_no_reference)]
-Colour = Annotated[str, AfterValidator(_colour), Field(pattern=_COLOUR.pattern)]
-Url = Annotated[str, AfterValidator(_url), Field(pattern=r"^https?://")]
-Email = Annotated[str, AfterValidator(_email)]
+Text = Annotated[str, BeforeValidator(_no_reference),
+                 in_schema(**{"not": {"pattern": re.escape(REFERENCE_START)}})]
+Colour = Annotated[str, AfterValidator(_colour), in_schema(pattern=_COLOUR.pattern)]
+Url = Annotated[str, AfterValidator(_url), Field(pattern=r"^https?://"),
+                in_schema(pattern=_URL.pattern)]
+Email = Annotated[str, AfterValidator(_email), in_schema(pattern=_EMAIL.pattern)]
+EMAIL_PATTERN = _EMAIL.pattern
 FlowName = Annotated[str, AfterValidator(_flow), Field(min_length=1)]
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict
 
-from scsync.config.handles import NETWORK_TITLES, profile_name_problem
-from scsync.config.model_common import Colour, Lifecycle, Strict, Text, Url, fail
+from scsync.config.handles import NETWORK_TITLES, profile_name_pattern, profile_name_problem
+from scsync.config.model_common import Colour, Lifecycle, Strict, Text, Url, fail, in_schema
 from scsync.resources import NETWORKS, profile_ident
 
 MAX_GROUP_ITEMS = 20
@@ -20,15 +20,26 @@ def _profile_name(value: str) -> str:
     return value
 
 
-ProfileName = Annotated[str, AfterValidator(_profile_name)]
+ProfileName = Annotated[str, AfterValidator(_profile_name),
+                        in_schema(pattern=profile_name_pattern())]
 
 
 def _stream_form(value: Any) -> Any:
     return {"profile": value} if isinstance(value, str) else value
 
 
+_OWNED_ONLY = "|".join(name for name, network in NETWORKS.items()
+                       if not network.unauthorized_streams)
+
+
 class Stream(Strict):
     """A monitored profile: authorized (a page the account owns) or not (a public page)."""
+
+    model_config = ConfigDict(json_schema_extra={"allOf": [{  # the rule of Topic.problems
+        "if": {"properties": {"profile": {"pattern": f"^(?:{_OWNED_ONLY})/"},
+                              "authorized": {"const": False}},
+               "required": ["profile", "authorized"]},
+        "then": False}]})
 
     profile: ProfileName
     """The monitored profile, NETWORK/HANDLE."""
@@ -75,9 +86,9 @@ class ProfileGroup(Strict):
 
     color: Colour | None = None
     """The group's colour, a quoted hex colour."""
-    profiles: list[ProfileName] = []
+    profiles: Annotated[list[ProfileName], in_schema(maxItems=MAX_GROUP_ITEMS)] = []
     """Member profiles, NETWORK/HANDLE (resolved against the live account at plan time)."""
-    groups: list[str] = []
+    groups: Annotated[list[str], in_schema(maxItems=MAX_GROUP_ITEMS)] = []
     """Member groups by name (groups in config or on the platform); no cycles."""
     previous_names: list[str] = []
     """Names this group had before: a rename, never delete + create."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 
 from scsync.config.model_common import (
     Colour,
@@ -23,7 +23,11 @@ from scsync.config.model_common import (
     Strict,
     Text,
     Url,
+    any_case,
     fail,
+    in_schema,
+    requires,
+    when_set,
 )
 
 TCO_LENGTH = 23
@@ -61,8 +65,9 @@ def _jpeg(value: str) -> str:
 
 
 Bio = Annotated[str, AfterValidator(_bio)]
-Vertical = Annotated[str, BeforeValidator(_vertical)]
-AvatarJpeg = Annotated[Url, AfterValidator(_jpeg)]
+Vertical = Annotated[str, BeforeValidator(_vertical), in_schema(pattern=any_case(VERTICALS))]
+AvatarJpeg = Annotated[Url, AfterValidator(_jpeg),
+                       in_schema(allOf=[{"pattern": r"^[^?]*\.[Jj][Pp][Ee]?[Gg](?:\?.*)?$"}])]
 Website = Annotated[Url, Field(max_length=256)]
 
 
@@ -78,6 +83,12 @@ class ProfileBase(Strict):
 
 class TwitterProfile(ProfileBase):
     """Profile Manager settings of a Twitter profile (``twitter/SCREEN_NAME``)."""
+
+    model_config = ConfigDict(json_schema_extra={"allOf": [  # the rules of ``problems``
+        when_set({"quick_replies": "array"}, requires({"welcome_message": "string"})),
+        when_set({"custom_profiles": "array"},
+                 requires({"accept_custom_profile_terms": "true", "privacy_policy_url": "string"})),
+    ]})
 
     network_title: ClassVar[str] = "Twitter"
     name: Text | None = None
@@ -118,6 +129,12 @@ class TwitterProfile(ProfileBase):
 
 class FacebookProfile(ProfileBase):
     """Profile Manager settings of a Facebook page (``facebook/USERNAME`` or numeric page id)."""
+
+    model_config = ConfigDict(json_schema_extra={"allOf": [  # the rules of ``problems``
+        when_set({"ice_breakers": "array", "get_started": "string"}, False),
+        *(when_set({"case_creation_rules": "true", name: kind}, False) for name, kind in
+          (("ice_breakers", "array"), ("get_started", "string"), ("persistent_menu", "array"))),
+    ]})
 
     network_title: ClassVar[str] = "Facebook"
     privacy_policy_url: Url | None = None

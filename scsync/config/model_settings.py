@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
-from scsync.config.model_common import Strict, fail
+from scsync.config.model_common import Strict, fail, in_schema
 from scsync.config.secrets import form_problem, is_reference
 from scsync.resources import Kind
 
@@ -36,7 +36,9 @@ def _rate(value: str) -> str:
     return value
 
 
-Secret = Annotated[str, AfterValidator(_secret)]
+# every ``${`` starts a well-formed reference (a literal secret is only a warning)
+Secret = Annotated[str, AfterValidator(_secret), in_schema(
+    pattern=r"^(?:[^$]|\$(?!\{)|\$\{env:[A-Za-z_][A-Za-z0-9_]*\})*$")]
 
 
 class SocialConnectProvider(Strict):
@@ -124,11 +126,11 @@ class Ownership(Strict):
     """Topics: authoritative or additive."""
     profile_groups: Ownership_ = "additive"
     """Profile groups: authoritative or additive."""
-    profiles: Ownership_ = "additive"
+    profiles: Annotated[Ownership_, in_schema(const="additive")] = "additive"
     """Profiles cannot be deleted, so only additive."""
-    users: Ownership_ = "additive"
+    users: Annotated[Ownership_, in_schema(const="additive")] = "additive"
     """Users cannot be deleted, so only additive."""
-    flows: Ownership_ = "additive"
+    flows: Annotated[Ownership_, in_schema(const="additive")] = "additive"
     """Flows are read-only, so only additive."""
 
     def problems(self) -> list[tuple[str, str]]:
@@ -136,6 +138,9 @@ class Ownership(Strict):
                  "only topics and profile_groups can")
                 for kind in ("profiles", "users", "flows")
                 if getattr(self, kind) == "authoritative"]
+
+
+PROTECT_PATTERN = "^(?:" + "|".join([*(re.escape(k.value) for k in Kind), r"\*"]) + r")\..+"
 
 
 def _protect(value: str) -> str:
@@ -147,6 +152,10 @@ def _protect(value: str) -> str:
     if not sep or not name:
         raise fail(f'"{value}" is not an address; write KIND.NAME such as "topic.ClaraLines Care"')
     return value
+
+
+ProtectAddress = Annotated[str, AfterValidator(_protect), in_schema(pattern=PROTECT_PATTERN)]
+FormatVersion = Annotated[int, in_schema(const=FORMAT_VERSION)]
 
 
 class Safety(Strict):
@@ -163,13 +172,13 @@ class Safety(Strict):
 class Settings(Strict):
     """``scsync.yaml``: one per account."""
 
-    scsync: int
+    scsync: FormatVersion
     """The config format version (1)."""
     provider: Provider
     """The platform: socialconnect (the real one) or emulator."""
     ownership: Ownership = Ownership()
     """authoritative or additive per deletable kind (default additive)."""
-    protect: list[Annotated[str, AfterValidator(_protect)]] = []
+    protect: list[ProtectAddress] = []
     """Addresses (globs allowed) never deleted, whatever the config says."""
     safety: Safety = Safety()
     """Thresholds for mass updates and deletes."""

@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from scsync.config.model_common import Strict
+from scsync.config.handles import handle_pattern
+from scsync.config.model_common import EMAIL_PATTERN, Strict
 from scsync.config.model_objects import ProfileGroup, Topic, User
 from scsync.config.model_profiles import (
     PROFILE_MODELS,
@@ -17,7 +18,13 @@ from scsync.config.model_profiles import (
     TwitterProfile,
     WhatsappProfile,
 )
-from scsync.config.model_settings import Ownership, Provider, Safety
+from scsync.config.model_settings import (
+    FormatVersion,
+    Ownership,
+    ProtectAddress,
+    Provider,
+    Safety,
+)
 
 SCHEMA_ID = "https://scsync.example/schemas/scsync.schema.json"
 AnyProfile = TwitterProfile | FacebookProfile | InstagramProfile | WhatsappProfile | LivechatProfile
@@ -27,13 +34,13 @@ class ConfigFile(Strict):
     """A scsync config file: scsync.yaml holds the account settings; any file may hold objects."""
 
     model_config = ConfigDict(title="scsync configuration")
-    scsync: int | None = None
+    scsync: FormatVersion | None = None
     """The config format version (1); scsync.yaml only."""
     provider: Provider | None = None
     """The platform: socialconnect (the real one) or emulator; scsync.yaml only."""
     ownership: Ownership | None = None
     """authoritative or additive per deletable kind; scsync.yaml only."""
-    protect: list[str] | None = None
+    protect: list[ProtectAddress] | None = None
     """Addresses (globs allowed) never deleted; scsync.yaml only."""
     safety: Safety | None = None
     """Thresholds for mass updates and deletes; scsync.yaml only."""
@@ -50,8 +57,9 @@ class ConfigFile(Strict):
 
 
 def _profiles_schema(description: str) -> dict[str, Any]:
-    patterns = {f"^{network}/": {"$ref": f"#/$defs/{model.__name__}"}
-                for network, model in PROFILE_MODELS.items()}
+    """Profiles keyed NETWORK/HANDLE: each network's settings, and only its handle forms."""
+    patterns = {f"^{network}/(?:{handle_pattern(network).strip('^$')})$":
+                {"$ref": f"#/$defs/{model.__name__}"} for network, model in PROFILE_MODELS.items()}
     return {"description": description, "type": ["object", "null"],
             "patternProperties": patterns, "additionalProperties": False}
 
@@ -61,4 +69,5 @@ def build_schema() -> dict[str, Any]:
     schema = ConfigFile.model_json_schema()
     props = schema["properties"]
     props["profiles"] = _profiles_schema(props["profiles"].get("description", ""))
+    props["users"]["anyOf"][0]["propertyNames"] = {"pattern": EMAIL_PATTERN}
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}

@@ -8,6 +8,7 @@ Also the two things an export needs from the target directory: the objects its t
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -51,13 +52,23 @@ def validate_tree(out: Path, texts: Mapping[str, str], settings: str | None) -> 
         try:
             load_config(root)
         except ConfigError as exc:
-            return [p for p in exc.problems if not p.warning]
+            return [_relative(p, root) for p in exc.problems if not p.warning]
     return []
 
 
 def _put(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def _relative(problem: Problem, root: Path) -> Problem:
+    """``problem`` with its path relative to ``root`` (the loader shows it from the working
+    directory), so that it names a key of the exported texts."""
+    loc = problem.location
+    if loc is None:
+        return problem
+    rel = Path(os.path.abspath(loc.path)).relative_to(os.path.abspath(root)).as_posix()
+    return dataclasses.replace(problem, location=dataclasses.replace(loc, path=rel))
 
 
 def mark_problems(docs: Mapping[str, Any], texts: dict[str, str],

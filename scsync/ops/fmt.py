@@ -9,6 +9,7 @@ formatting formatted text changes nothing.
 
 from __future__ import annotations
 
+import difflib
 import logging
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from scsync.config.files import discover
 from scsync.config.loader import read_text
 from scsync.config.yamlfast import YamlProblem
 from scsync.config.yamlfast import load as fast_load
-from scsync.errors import ConfigError, Location, Problem
+from scsync.errors import ConfigError, Location, Problem, shown_path
 from scsync.ops import yamlrt
 
 log = logging.getLogger(__name__)
@@ -76,13 +77,35 @@ def _unreadable(path: Path, shown: str) -> Problem:
 
 def format_tree(root: Path | str, *, check: bool = False) -> list[str]:
     """Format every config YAML file under ``root`` (the ``-C`` directory); returns the paths,
-    relative to ``root`` and sorted, of the files that changed (with ``check``: that would
+    as ``shown_path`` gives them and sorted, of the files that changed (with ``check``: that would
     change; nothing is written). Raises ``ConfigError`` listing every file it could not read."""
-    root = Path(root)
     changed: list[str] = []
+    for path, shown, _, new in _changes(Path(root)):
+        changed.append(shown)
+        if not check:
+            path.write_text(new, encoding="utf-8")
+            log.info("formatted %s", shown)
+    return sorted(changed)
+
+
+def diff_tree(root: Path | str) -> str:
+    """A unified diff of what ``format_tree`` would change (empty when nothing); writes nothing.
+    Raises ``ConfigError`` like ``format_tree``."""
+    chunks: list[str] = []
+    for _, shown, old, new in sorted(_changes(Path(root)), key=lambda change: change[1]):
+        chunks.extend(difflib.unified_diff(old.splitlines(keepends=True),
+                                           new.splitlines(keepends=True),
+                                           fromfile=shown, tofile=shown))
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                   for line in chunks)
+
+
+def _changes(root: Path) -> list[tuple[Path, str, str, str]]:
+    """(path, shown path, text, canonical text) of every file whose text is not canonical."""
+    changes: list[tuple[Path, str, str, str]] = []
     problems: list[Problem] = []
     for path in yaml_files(root):
-        shown = path.relative_to(root).as_posix()
+        shown = shown_path(path)
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
@@ -94,10 +117,7 @@ def format_tree(root: Path | str, *, check: bool = False) -> list[str]:
             problems.extend(exc.problems)
             continue
         if new != text:
-            changed.append(shown)
-            if not check:
-                path.write_text(new, encoding="utf-8")
-                log.info("formatted %s", shown)
+            changes.append((path, shown, text, new))
     if problems:
         raise ConfigError(problems)
-    return sorted(changed)
+    return changes

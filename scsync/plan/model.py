@@ -128,6 +128,10 @@ class Plan(Frozen):
     config_digest: str
     account: AccountRef
     summary: Summary
+    refusals: list[Refusal] = []
+    """Why apply refuses this plan (first, as in every rendering); none when it may run."""
+    forced: bool = False
+    """True when ``--force`` lifted threshold refusals."""
     changes: list[Change] = []
     unmanaged: list[Unmanaged] = []
     health: list[HealthItem] = []
@@ -139,9 +143,6 @@ class Plan(Frozen):
     """At most how many read calls apply makes itself: the platform read again before the
     writes (stale check) and the written kinds read again after them (verification)."""
     rate: RateInfo | None = None
-    refusals: list[Refusal] = []
-    forced: bool = False
-    """True when ``--force`` lifted threshold refusals."""
     live_snapshot: str | None = None
     """Set when planned offline against a snapshot: its file and age."""
     signature: str | None = None

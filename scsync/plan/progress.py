@@ -1,6 +1,7 @@
 """What an apply reports while it runs (``ProgressEvent``), and the pure text of each report: the
-progress line and bar, the rate-limit budget notice and the countdown. No I/O here: the console
-(``scsync.console``) writes these strings, library code only calls a callback."""
+progress line, the rate-limit budget notice and the countdown (the TTY bar is click's). No I/O
+here: the console (``scsync.console``) writes these strings, library code only calls a
+callback."""
 
 from __future__ import annotations
 
@@ -47,18 +48,6 @@ def step_line(event: ProgressEvent) -> str:
     word = {"failed": "FAILED", "skipped": "skipped", "not_attempted": "not attempted"}.get(
         event.status, event.status)
     return f"{head} {word} {event.address}: {event.message}".rstrip(": ")
-
-
-def bar(completed: int, total: int, width: int = 20) -> str:
-    """``[########------------]``: the share of steps finished."""
-    filled = width if total <= 0 else min(width, completed * width // total)
-    return "[" + "#" * filled + "-" * (width - filled) + "]"
-
-
-def bar_line(event: ProgressEvent, width: int = 20) -> str:
-    """The TTY line: ``[3/12] [#####---------------] updating topic.ClaraLines Care``."""
-    return f"[{event.index}/{event.total}] {bar(event.completed, event.total, width)} " + (
-        f"{VERBS.get(event.action, event.action)} {event.address}")
 
 
 def budget_notice(calls: int, budget: RateBudget | None, now: float,

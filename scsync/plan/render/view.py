@@ -15,6 +15,8 @@ from scsync.providers.base import Call
 from scsync.resources import SET_FIELDS, Kind, compare_value
 
 Shape = Literal["scalar", "text", "list"]
+PROTECT_HINT = "(keep it in the config, or remove it from `protect:` to delete it)"
+REFUSED = "apply will make none of these changes until what follows is resolved."
 NO_CHANGES = "No changes. The platform matches the configuration."
 _SYMBOL = {"create": "+", "update": "~", "delete": "-", "blocked": "!"}
 _HEADER = {"create": "will be created", "update": "will be updated in place",
@@ -77,6 +79,11 @@ class AccountView:
         return summary_line(self.plan.summary)
 
     @property
+    def refused(self) -> bool:
+        """Whether apply refuses this plan (exit 3): its refusal then heads every format."""
+        return any(r.level == "error" for r in self.refusals)
+
+    @property
     def pinned(self) -> tuple[ChangeView, ...]:
         return tuple(c for c in self.changes if c.action in ("delete", "blocked"))
 
@@ -137,7 +144,7 @@ def _refusal_lines(plan: Plan) -> list[RefusalLine]:
         elif refusal.forceable:
             lines.append(RefusalLine("error", f"{refusal.reason} {FORCE_HINT}"))
         else:
-            lines.append(RefusalLine("error", refusal.reason))
+            lines.append(RefusalLine("error", f"{refusal.reason} {PROTECT_HINT}"))
     return lines
 
 
