@@ -41,11 +41,11 @@ REFUSED = [
      "quick_replies: at most 5 items, got 6"),
     (TW, {"welcome_message": "Hi", "quick_replies": [{"label": "A", "flow_id": 999}]},
      "invalid_parameter", "quick_replies[0].flow_id: unknown flow id 999"),
-    (TW, {"custom_profiles": [{"name": "C", "avatar": "https://a/b.png"}],
-          "privacy_policy_url": "https://p"}, "invalid_parameter",
+    (TW, {"custom_profiles": [{"name": "C", "avatar": "https://a.example/b.png"}],
+          "privacy_policy_url": "https://p.example"}, "invalid_parameter",
      "custom_profiles require accepting the custom profile terms "
      "(accept_custom_profile_terms: true)"),
-    (TW, {"custom_profiles": [{"name": "C", "avatar": "https://a/b.png"}],
+    (TW, {"custom_profiles": [{"name": "C", "avatar": "https://a.example/b.png"}],
           "accept_custom_profile_terms": True}, "invalid_parameter",
      "custom_profiles require a privacy_policy_url"),
     (FB, {"ice_breakers": _qr(7, "question")}, "limit_exceeded",
@@ -70,9 +70,9 @@ REFUSED = [
      "RETAIL, TRAVEL"),
     (WA, {"email": "not-an-email"}, "invalid_parameter",
      "email 'not-an-email' is not a valid e-mail address"),
-    (WA, {"avatar_url": "https://a/b.png"}, "invalid_parameter",
-     "avatar_url 'https://a/b.png' must end in .jpg or .jpeg"),
-    (WA, {"websites": ["https://a", "https://b", "https://c"]}, "limit_exceeded",
+    (WA, {"avatar_url": "https://a.example/b.png"}, "invalid_parameter",
+     "avatar_url 'https://a.example/b.png' must end in .jpg or .jpeg"),
+    (WA, {"websites": ["https://a.example", "https://b.example", "https://c.example"]}, "limit_exceeded",
      "websites: at most 2 items, got 3"),
     (WEB, {"quick_replies_on_every_message": _qr(4)}, "limit_exceeded",
      "quick_replies_on_every_message: at most 3 items, got 4"),
@@ -93,8 +93,8 @@ def test_profile_rules_refuse_with_id_and_message(api: Api, path: str, updates: 
 ACCEPTED = [
     (TW, {"welcome_message": "Hi", "quick_replies": _qr(5)}),
     (FB, {"ice_breakers": _qr(6, "question"), "persistent_menu": _qr(3)}),
-    (WA, {"vertical": "hotel", "websites": ["https://a", "https://b"], "email": "a@b.example",
-          "avatar_url": "https://a/b.JPEG"}),
+    (WA, {"vertical": "hotel", "websites": ["https://a.example", "https://b.example"], "email": "a@b.example",
+          "avatar_url": "https://a.example/b.JPEG"}),
     (WEB, {"send_flow_on_start": 502, "allowlisted_domains": ["https://clarabridge.com"]}),
 ]
 

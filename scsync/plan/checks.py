@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from scsync.config import profile_rules
 from scsync.errors import Problem
 from scsync.plan.diff import DiffResult
 from scsync.plan.graph import cycle_problem
@@ -33,6 +34,7 @@ def run_checks(desired: Mapping[ResourceKey, Resource], live: LiveState, result:
     problems = list(result.problems)
     problems += [_not_on_platform(r) for r in result.missing]
     problems += check_flows(desired, live)
+    problems += check_merged_profiles(result)
     problems += check_streams(desired, live, result)
     problems += check_groups(desired, live, result, options)
     return problems
@@ -46,6 +48,25 @@ def _not_on_platform(resource: Resource) -> Problem:
         message = (f"{resource.name} is not connected to this account; connect it in Social "
                    "Connect (Account settings > Profiles > Add profile), then plan again")
     return Problem(message, resource.location(), resource.address)
+
+
+def check_merged_profiles(result: DiffResult) -> list[Problem]:
+    """The rules between two fields (``profile_rules``) on each profile as it will be after its
+    write: live values merged with the planned change. A field config leaves unset keeps its
+    live value, so config alone cannot tell."""
+    problems = []
+    for draft in result.drafts:
+        if draft.kind is not Kind.PROFILE or draft.live is None or draft.desired is None:
+            continue
+        network = split_profile_name(draft.desired.name)[0].prefix
+        merged = {**draft.live.fields, **draft.changed}
+        for rule in profile_rules.broken(network, merged):
+            found = profile_rules.merged_problem(rule, draft.changed, draft.live.fields)
+            if found is not None:
+                field, message = found
+                problems.append(Problem(message, draft.desired.location(field),
+                                        draft.desired.address, field))
+    return problems
 
 
 def flow_refs(resource: Resource) -> Iterator[tuple[str, str]]:
