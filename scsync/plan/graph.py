@@ -1,6 +1,8 @@
 """Dependency order of a plan: creates (topics, then groups child-first), then updates, then
 deletes (groups holding others first, the reverse); deterministic within a tier (kind, then name),
-as octoDNS sorts. Also finds cycles among profile groups, which no order can satisfy."""
+as octoDNS sorts. A group delete that frees a slot runs before the group create that needs it
+(``make_room``), so that no step of the order passes the account's group limit. Also finds
+cycles among profile groups, which no order can satisfy."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from collections.abc import Iterable, Mapping
 
 from scsync.errors import Problem
 from scsync.plan.diff import Draft
-from scsync.resources import Kind, Resource, ResourceKey
+from scsync.resources import MAX_GROUPS, Kind, Resource, ResourceKey
 
 KIND_ORDER = {Kind.PROFILE: 0, Kind.TOPIC: 1, Kind.PROFILE_GROUP: 2, Kind.USER: 3}
 
@@ -23,6 +25,47 @@ def order(drafts: Iterable[Draft]) -> list[Draft]:
     deletes = sorted(tiers["delete"], key=_tier_key, reverse=True)
     return (_children_first(creates, desired_side=True) + sorted(tiers["update"], key=_tier_key)
             + _children_first(deletes, desired_side=False)[::-1])
+
+
+def _group_step(draft: Draft) -> int:
+    """How a draft changes the account's group count when it runs (blocked ones never run)."""
+    if draft.kind is not Kind.PROFILE_GROUP or draft.blocked:
+        return 0
+    return {"create": 1, "delete": -1}.get(draft.action, 0)
+
+
+def make_room(drafts: list[Draft], live_groups: int) -> list[Draft]:
+    """``drafts`` (ordered) with group deletes moved, in their order, just before the group
+    create that would otherwise pass the limit of ``MAX_GROUPS`` (``live_groups`` exist now)."""
+    deletes = [d for d in drafts if _group_step(d) < 0]
+    moved: set[int] = set()
+    ordered: list[Draft] = []
+    count = live_groups
+    for draft in drafts:
+        if id(draft) in moved:
+            continue
+        if _group_step(draft) > 0:
+            while count >= MAX_GROUPS and deletes:
+                early = deletes.pop(0)
+                moved.add(id(early))
+                ordered.append(early)
+                count -= 1
+        elif _group_step(draft) < 0:
+            deletes.remove(draft)
+        count += _group_step(draft)
+        ordered.append(draft)
+    return ordered
+
+
+def over_limit(drafts: list[Draft], live_groups: int) -> tuple[Draft, int] | None:
+    """The first group create at which the account would hold more than ``MAX_GROUPS``, with
+    that count."""
+    count = live_groups
+    for draft in drafts:
+        count += _group_step(draft)
+        if count > MAX_GROUPS and _group_step(draft) > 0:
+            return draft, count
+    return None
 
 
 def _tier_key(draft: Draft) -> tuple[int, str]:

@@ -15,13 +15,13 @@ from scsync.errors import PlanError, Problem
 from scsync.plan.checks import run_checks
 from scsync.plan.diff import Draft, diff, display_fields
 from scsync.plan.fingerprint import precondition
-from scsync.plan.graph import order
-from scsync.plan.health import health
+from scsync.plan.graph import make_room, order, over_limit
+from scsync.plan.health import UNVERIFIED_PAGE, health
 from scsync.plan.model import AccountRef, Change, Plan, RateInfo, Summary
 from scsync.plan.options import PlanOptions
 from scsync.plan.safety import gate, split_ownership
 from scsync.providers.base import Call, LiveState, Provider
-from scsync.resources import Kind, Resource, ResourceKey, parse_stream_address
+from scsync.resources import MAX_GROUPS, Kind, Resource, ResourceKey, parse_stream_address
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +45,17 @@ def build_plan(desired: Mapping[ResourceKey, Resource], live: LiveState, provide
     """``make_plan`` that also returns the plan-time warnings."""
     result = diff(desired, live)
     problems = run_checks(desired, live, result, options)
-    warnings = sorted((p for p in problems if p.warning), key=Problem.sort_key)
+    noted = sorted((p for p in problems if p.warning), key=Problem.sort_key)
+    warnings = [p for p in noted if p.code != UNVERIFIED_PAGE]  # notes go in the plan only
     if any(not p.warning for p in problems):
-        raise PlanError(problems)
+        raise PlanError([p for p in problems if p.code != UNVERIFIED_PAGE])
     drafts = select_targets(result.drafts, options.targets, desired)
     drafts, unmanaged = split_ownership(drafts, options)
     drafts = order(drafts)
     refusals = gate(drafts, live, options)
+    drafts = make_room(drafts, live_group_count(live))
+    if (problem := group_limit_problem(drafts, live)) is not None:
+        raise PlanError([*warnings, problem])
     known = with_renamed(live, result.matched)
     calls = [build_call(d, provider, known) for d in drafts if not d.blocked]
     log.debug("planned %d changes, %d calls", len(drafts), len(calls))
@@ -62,8 +66,27 @@ def build_plan(desired: Mapping[ResourceKey, Resource], live: LiveState, provide
         unmanaged=unmanaged, calls=calls, reads=live.reads, rate=rate_info(live),
         refusals=refusals, forced=options.force,
         health=health(live, calls=len(calls), now=now, warning_days=options.token_warning_days,
-                      warnings=warnings))
+                      warnings=noted))
     return PlanResult(plan, warnings)
+
+
+def live_group_count(live: LiveState) -> int:
+    return sum(1 for _ in live.of_kind(Kind.PROFILE_GROUP))
+
+
+def group_limit_problem(drafts: list[Draft], live: LiveState) -> Problem | None:
+    """The error of a planned order that passes the group limit at some step (``--target``
+    can leave out the deletes that would make room)."""
+    live_groups = live_group_count(live)
+    found = over_limit(drafts, live_groups)
+    if found is None:
+        return None
+    draft, count = found
+    assert draft.desired is not None
+    return Problem(f"creating it would make {count} profile groups on the platform (it has "
+                   f"{live_groups} now) and the platform allows at most {MAX_GROUPS}; delete "
+                   "groups first, or plan without --target so that the plan deletes them",
+                   draft.desired.location(), draft.address)
 
 
 def select_targets(drafts: list[Draft], targets: list[str],
