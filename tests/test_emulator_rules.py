@@ -72,7 +72,8 @@ REFUSED = [
      "email 'not-an-email' is not a valid e-mail address"),
     (WA, {"avatar_url": "https://a.example/b.png"}, "invalid_parameter",
      "avatar_url 'https://a.example/b.png' must end in .jpg or .jpeg"),
-    (WA, {"websites": ["https://a.example", "https://b.example", "https://c.example"]}, "limit_exceeded",
+    (WA, {"websites": ["https://a.example", "https://b.example", "https://c.example"]},
+     "limit_exceeded",
      "websites: at most 2 items, got 3"),
     (WEB, {"quick_replies_on_every_message": _qr(4)}, "limit_exceeded",
      "quick_replies_on_every_message: at most 3 items, got 4"),
@@ -93,7 +94,8 @@ def test_profile_rules_refuse_with_id_and_message(api: Api, path: str, updates: 
 ACCEPTED = [
     (TW, {"welcome_message": "Hi", "quick_replies": _qr(5)}),
     (FB, {"ice_breakers": _qr(6, "question"), "persistent_menu": _qr(3)}),
-    (WA, {"vertical": "hotel", "websites": ["https://a.example", "https://b.example"], "email": "a@b.example",
+    (WA, {"vertical": "hotel", "websites": ["https://a.example", "https://b.example"],
+          "email": "a@b.example",
           "avatar_url": "https://a.example/b.JPEG"}),
     (WEB, {"send_flow_on_start": 502, "allowlisted_domains": ["https://clarabridge.com"]}),
 ]
