@@ -96,6 +96,6 @@ def rate_budget(live: LiveState, calls: int) -> list[HealthItem]:
 def plan_warning(problem: Problem) -> HealthItem:
     """A plan-time warning (a disabled flow) or note (an unverified page) as a health item."""
     field = f"{problem.field}: " if problem.field else ""
-    severity = "info" if problem.code == UNVERIFIED_PAGE else "warning"
-    return HealthItem(kind="plan_warning", severity=severity, address=problem.address,
+    return HealthItem(kind="plan_warning", address=problem.address,
+                      severity="info" if problem.code == UNVERIFIED_PAGE else "warning",
                       message=f"{field}{problem.message}")
