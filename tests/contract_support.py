@@ -55,6 +55,7 @@ def small_account(base: Path, config: Mapping[str, Any], *,
     """An account seeded from ``make_fixture(**fixture)`` and a config of ``config`` (section ->
     body, one file per section, in key order); ``settings`` go to ``scsync.yaml``."""
     doc = make_fixture(**copy.deepcopy(fixture))
+    base.mkdir(parents=True, exist_ok=True)
     (base / "fixture.yaml").write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     root = base / "config"
     root.mkdir()

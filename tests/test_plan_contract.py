@@ -78,6 +78,19 @@ def test_clearing_the_welcome_message_while_the_platform_has_quick_replies(
             "config leaves as it is: add quick_replies: [] to clear it, or keep welcome_message")
 
 
+def test_quick_replies_need_the_live_welcome_message_when_config_leaves_it(
+        tmp_path: Path) -> None:
+    config = {"profiles": {"twitter/Clara": {"quick_replies": [
+        {"label": "Refunds", "flow": "Refund"}]}}}
+    refused(small_account(tmp_path / "none", config),
+            "profiles.yaml:4:7: profile.twitter/Clara quick_replies: quick replies need a "
+            "welcome message; the platform has welcome_message: null, which this config leaves "
+            "as it is: set welcome_message in this profile's config")
+    welcomed = small_account(tmp_path / "live", config,
+                             profiles=with_settings(*TW, {"welcome_message": "Hi"}))
+    assert converges(welcomed) == [("POST", "/1001/settings/profile/twitter/Clara")]
+
+
 CUSTOM = {"custom_profiles": [{"name": "Clara", "avatar": "https://a.example/c.png"}],
           "accept_custom_profile_terms": True, "privacy_policy_url": "https://a.example/p"}
 

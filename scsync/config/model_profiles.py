@@ -83,7 +83,7 @@ class ProfileBase(Strict):
 
     def problems(self) -> list[tuple[str, str]]:
         """The rules between two fields (``profile_rules``), on the config alone."""
-        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        fields = {name: getattr(self, name) for name in self.model_fields_set}
         return offline_problems(self.network, fields)
 
 

@@ -1,7 +1,7 @@
 """The rules of domain.md that relate two Profile Manager fields, in one place: offline they are
-checked on the config alone (``ProfileBase.problems``), at plan time on the profile as it will be
-after the write, live values merged with the planned change (``scsync.plan.checks``), since a
-field the config leaves unset keeps its live value.
+checked on the config alone when it gives both fields (``ProfileBase.problems``), at plan time on
+the profile as it will be after the write, live values merged with the planned change
+(``scsync.plan.checks``), since a field the config leaves unset keeps its live value.
 
 Each rule reads plain resource fields (``scsync.resources``): a missing key is unset.
 """
@@ -74,9 +74,12 @@ def broken(network: str, fields: Mapping[str, Any]) -> list[PairRule]:
 
 
 def offline_problems(network: str, fields: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(field, message) for each rule the config alone breaks (absent fields count as unset)."""
+    """(field, message) for each rule that the config alone breaks: both of its fields given
+    (an absent field keeps its live value, which only the plan knows)."""
     found = []
     for rule in broken(network, fields):
+        if rule.field not in fields or rule.other not in fields:
+            continue
         where = rule.other if rule.blame_other else rule.field
         found.append((where, f"{rule.text}; {rule.offline}" if rule.offline else rule.text))
     return found
