@@ -83,7 +83,7 @@ def test_quick_replies_need_the_live_welcome_message_when_config_leaves_it(
     config = {"profiles": {"twitter/Clara": {"quick_replies": [
         {"label": "Refunds", "flow": "Refund"}]}}}
     refused(small_account(tmp_path / "none", config),
-            "profiles.yaml:4:7: profile.twitter/Clara quick_replies: quick replies need a "
+            "profiles.yaml:4:5: profile.twitter/Clara quick_replies: quick replies need a "
             "welcome message; the platform has welcome_message: null, which this config leaves "
             "as it is: set welcome_message in this profile's config")
     welcomed = small_account(tmp_path / "live", config,
