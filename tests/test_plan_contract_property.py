@@ -1,0 +1,173 @@
+"""The plan is the contract, as a property over generated (live fixture, config) pairs against
+the emulator: a plan that passes (exit 0 or 2) is applied without a refusal and the next plan is
+empty. The generator reaches every class of issues 13 and 20: a config field that meets a
+conflicting live value (Get Started over live ice breakers, case creation rules over live menus,
+a cleared welcome message or privacy policy or withdrawn terms under live quick replies or
+custom profiles), blank required texts, URLs the platform refuses, a group holding a live group
+the plan deletes, group creates next to the limit of 20 with deletes to make room, and
+unauthorized streams of public pages nobody can look up (the one refusal a passing plan may
+meet, announced in the plan, for that topic alone).
+
+Bounded for ``make test``; ``SCSYNC_SOAK_FULL=1`` (``make soak``) runs many more examples.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from emulator_helpers import make_fixture
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from test_apply_support import in_process
+from test_rules_differential import LIVE, URL_OR_NONE, VALUES, WHATSAPP_BASE
+
+from scsync.config import load_config
+from scsync.emulator import open_emulator
+from scsync.engine import plan_options
+from scsync.errors import ConfigError, PlanError
+from scsync.plan.apply import apply_plan
+from scsync.plan.model import Plan
+from scsync.plan.planner import build_plan
+from scsync.providers.socialconnect import SocialConnectProvider
+
+FULL = os.environ.get("SCSYNC_SOAK_FULL") == "1"
+PAIRS = settings(max_examples=1000 if FULL else 150, deadline=None, derandomize=not FULL,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+NOW = datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
+PROFILE_NAMES = {("twitter", "Clara"): "twitter/Clara", ("facebook", "clara"): "facebook/clara",
+                 ("instagram", "clara"): "instagram/clara",
+                 ("whatsapp", "15550001111"): "whatsapp/15550001111",
+                 ("web", "Clara Web"): "livechat/Clara Web"}
+# unauthorized streams: pages that exist (Rival, rival) and pages nobody can find
+STREAMS = ["twitter/Clara", {"profile": "twitter/Rival", "authorized": False},
+           {"profile": "facebook/rival", "authorized": False},
+           {"profile": "instagram/no.such.page", "authorized": False},
+           {"profile": "twitter/Ghost", "authorized": False}]
+
+
+@st.composite
+def fixtures(draw: st.DrawFn) -> dict[str, Any]:
+    """The emulator tests' small account with drawn live settings, groups and topics."""
+    doc = make_fixture()
+    for profile in doc["profiles"]:
+        network = "livechat" if profile["type"] == "web" else profile["type"]
+        if network in LIVE and (profile["type"], profile["service_id"]) in PROFILE_NAMES:
+            profile["settings"] = copy.deepcopy(draw(st.sampled_from(LIVE[network])))
+    count = draw(st.sampled_from([0, 1, 2, 18, 19, 20]))
+    groups = [{"id": i, "name": f"Live {i:02d}", "profiles": []} for i in range(1, count + 1)]
+    if count >= 2 and draw(st.booleans()):
+        groups[1]["groups"] = [1]  # Live 02 holds Live 01
+    doc["profile_groups"] = groups
+    if draw(st.booleans()):
+        doc["topics"].append({"id": 2, "name": "Watch", "services": [
+            {"type": "twitter", "service_id": "Rival", "authorized": False}]})
+    return doc
+
+
+@st.composite
+def profiles(draw: st.DrawFn) -> dict[str, Any]:
+    chosen = draw(st.lists(st.sampled_from(sorted(PROFILE_NAMES.values())), unique=True,
+                           max_size=2))
+    out = {}
+    for name in chosen:
+        network = name.partition("/")[0]
+        keys = draw(st.lists(st.sampled_from(sorted(VALUES[network])), unique=True,
+                             min_size=1, max_size=2))
+        fields = {key: draw(st.sampled_from(VALUES[network][key])) for key in keys}
+        out[name] = {**WHATSAPP_BASE, **fields} if network == "whatsapp" else fields
+    return out
+
+
+@st.composite
+def groups(draw: st.DrawFn, live: int) -> dict[str, Any]:
+    new = draw(st.sampled_from([0, 1, 2, 3]))
+    out: dict[str, Any] = {f"New {i}": {} for i in range(1, new + 1)}
+    if live and draw(st.booleans()):
+        out["Live 01"] = {"color": "#00897b"}
+    if live and draw(st.booleans()):
+        out["Messaging"] = {"groups": ["Live 01"]}  # maybe a live group the plan deletes
+    return out
+
+
+@st.composite
+def pairs(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(fixture, config files as section -> body, plus ``scsync`` for scsync.yaml)."""
+    fixture = draw(fixtures())
+    ownership = {"topics": draw(st.sampled_from(["additive", "authoritative"])),
+                 "profile_groups": draw(st.sampled_from(["additive", "authoritative"]))}
+    config: dict[str, Any] = {"scsync": {
+        "scsync": 1, "provider": {"type": "emulator"}, "ownership": ownership,
+        "safety": {"max_update_ratio": 1.0, "max_delete_ratio": 1.0}}}
+    if found := draw(profiles()):
+        config["profiles"] = found
+    if held := draw(groups(len(fixture["profile_groups"]))):
+        config["profile_groups"] = held
+    if draw(st.booleans()):
+        streams = draw(st.lists(st.sampled_from(range(len(STREAMS))), unique=True, max_size=3))
+        config["topics"] = {"Care": {"streams": ["twitter/Clara"]},
+                            "Rivals": {"streams": [STREAMS[i] for i in streams]}}
+    if draw(st.booleans()):
+        config["users"] = {"alice@x.example": {"social_links": {
+            "linkedin": draw(st.sampled_from(URL_OR_NONE))}}}
+    return fixture, config
+
+
+def write_config(root: Path, config: dict[str, Any]) -> None:
+    root.mkdir()
+    for section, body in config.items():
+        text = yaml.safe_dump(body if section == "scsync" else {section: body},
+                              sort_keys=False, allow_unicode=True)
+        (root / f"{section}.yaml").write_text(text, encoding="utf-8")
+
+
+def plan_for(root: Path, provider: SocialConnectProvider) -> Plan | None:
+    """The plan of the config at ``root``, or None when scsync refuses it (exit 1 or 3)."""
+    try:
+        config = load_config(root)
+        plan = build_plan(config.desired, provider.read(), provider, plan_options(config),
+                          now=NOW).plan
+    except (ConfigError, PlanError):
+        return None
+    return None if plan.refused else plan
+
+
+def unverified_topics(plan: Plan) -> set[str]:
+    """The topics whose plan says a public page of theirs cannot be verified."""
+    return {h.address for h in plan.health if h.kind == "plan_warning" and h.severity == "info"}
+
+
+@PAIRS
+@given(pairs())
+def test_a_plan_that_passes_is_applied_and_converges(
+        pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    fixture, config = pair
+    emulator = open_emulator(":memory:", fixture=fixture, rate_limit=(10**9, 3600))
+    provider = in_process(emulator)
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            root = Path(scratch) / "config"
+            write_config(root, config)
+            plan = plan_for(root, provider)
+            event("refused by scsync" if plan is None else "planned")
+            if plan is None:
+                return
+            ledger = apply_plan(plan, provider,
+                                reread=lambda kind: provider.read(frozenset({kind})))
+            failed = {s.address: s.message for s in ledger.steps if s.status != "done"}
+            announced = unverified_topics(plan)
+            assert set(failed) <= announced, ledger.render()
+            assert all("no public page" in message for message in failed.values()), failed
+            again = plan_for(root, provider)
+            assert again is not None
+            assert {c.address for c in again.changes} == set(failed), [
+                (c.address, c.fields) for c in again.changes]
+    finally:
+        provider.close()
+        emulator.close()
+
