@@ -183,3 +183,13 @@ def test_every_problem_is_reported_at_once_in_file_order() -> None:
         ["groups.yaml:3:15", "profile_group.EMEA profiles[0]"],
         ["profiles.yaml:2:20", "profile.twitter/ClaraLines quick_replies[0].flow"],
         ["profiles.yaml:20:1", "profile.twitter/Unknown"]]
+
+
+def test_a_live_profile_that_already_breaks_a_rule_refuses_any_write() -> None:
+    live = make_profile("facebook/claralines", live=True, get_started="Refund",
+                        ice_breakers=[{"question": "Bag?", "flow": "Baggage"}])
+    desired = make_profile("facebook/claralines", color="#123456")
+    assert problems_of([desired], [live]) == [
+        "profiles.yaml:1:1: profile.facebook/claralines: ice breakers override Get Started, and "
+        'the platform has both ice_breakers: ["Bag?"] and get_started: "Refund"; the platform '
+        "refuses any write to this profile until config settles one of them"]

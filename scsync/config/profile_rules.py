@@ -28,7 +28,7 @@ class PairRule:
     text: str
     """The rule in the user's words (no trailing punctuation)."""
     offline: str
-    """The fix when config alone breaks the rule (reported at ``blame``)."""
+    """The fix when config alone breaks the rule."""
     blame_other: bool = False
     """Report the offline problem at ``other`` instead of ``field``."""
 
@@ -88,9 +88,15 @@ def offline_problems(network: str, fields: Mapping[str, Any]) -> list[tuple[str,
 def merged_problem(rule: PairRule, written: Mapping[str, Any],
                    live: Mapping[str, Any]) -> tuple[str, str] | None:
     """(config field, message) for ``rule`` broken by the profile as it will be, ``live``
-    merged with ``written``; None when the plan writes neither field (nothing of the plan's
-    doing) or both (config alone breaks it: an offline problem)."""
+    merged with ``written``; None when the plan writes both fields (config alone breaks it: an
+    offline problem). When it writes neither, the live profile already breaks the rule, and the
+    platform refuses any write to it: the problem is the object's (field ``""``)."""
     mine = [name for name in (rule.field, rule.other) if name in written]
+    if not mine:
+        return "", (f"{rule.text}, and the platform has both {rule.field}: "
+                    f"{show(live.get(rule.field))} and {rule.other}: "
+                    f"{show(live.get(rule.other))}; the platform refuses any write to this "
+                    f"profile until config settles one of them")
     if len(mine) != 1:
         return None
     field = mine[0]
