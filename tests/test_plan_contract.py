@@ -247,3 +247,12 @@ def test_issue20_2_an_unverified_public_page_fails_its_topic_alone(tmp_path: Pat
         ("POST", "/1001/settings/topics"), ("POST", "/1001/settings/topics"),
         ("POST", "/1001/settings/profile/twitter/Clara")]
     assert "Apply failed: 2 done, 1 failed." in applied.stdout
+
+
+def test_swapping_which_group_holds_which_releases_first(tmp_path: Path) -> None:
+    small = small_account(tmp_path, {"profile_groups": {"A": {"groups": ["B"]},
+                                                        "B": {"groups": []}}},
+                          profile_groups=[{"id": 1, "name": "A", "profiles": []},
+                                          {"id": 2, "name": "B", "profiles": [], "groups": [1]}])
+    assert converges(small) == [("POST", "/1001/settings/profilegroup/2"),
+                                ("POST", "/1001/settings/profilegroup/1")]

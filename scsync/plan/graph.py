@@ -68,6 +68,52 @@ def over_limit(drafts: list[Draft], live_groups: int) -> tuple[Draft, int] | Non
     return None
 
 
+def _holds(graph: Mapping[str, set[str]], start: str, target: str) -> bool:
+    """Whether ``start`` contains ``target``, directly or through other groups."""
+    seen, stack = set(), [start]
+    while stack:
+        name = stack.pop()
+        if name == target:
+            return True
+        if name not in seen:
+            seen.add(name)
+            stack.extend(graph.get(name, ()))
+    return False
+
+
+def _group_update(draft: Draft) -> bool:
+    return (draft.kind is Kind.PROFILE_GROUP and draft.action == "update"
+            and "groups" in draft.changed)
+
+
+def untangle(drafts: list[Draft],
+             live_groups: Iterable[Resource]) -> tuple[list[Draft], list[Draft]]:
+    """``drafts`` with the updates of group members reordered among their places, stably, so
+    that no step makes a group contain itself (the platform refuses that step: swapping which
+    group holds which needs the release first); and the updates no order of one write per
+    group can place so (empty when none)."""
+    renamed = {d.renamed_from: d.name for d in drafts
+               if d.kind is Kind.PROFILE_GROUP and d.renamed_from}
+    graph = {renamed.get(r.name, r.name): {renamed.get(m, m) for m in _members(r)}
+             for r in live_groups}
+    for draft in drafts:
+        if draft.kind is Kind.PROFILE_GROUP and draft.action == "create":
+            graph[draft.name] = set(_members(draft.desired))
+    pending = [d for d in drafts if _group_update(d)]
+    ordered: list[Draft] = []
+    while pending:
+        ready = next((d for d in pending if not any(
+            _holds(graph, member, d.name) for member in _members(d.desired))), None)
+        if ready is None:
+            slots = iter([*ordered, *pending])
+            return [next(slots) if _group_update(d) else d for d in drafts], pending
+        pending.remove(ready)
+        graph[ready.name] = set(_members(ready.desired))
+        ordered.append(ready)
+    slots = iter(ordered)
+    return [next(slots) if _group_update(d) else d for d in drafts], []
+
+
 def _tier_key(draft: Draft) -> tuple[int, str]:
     return KIND_ORDER[draft.kind], draft.name
 

@@ -15,7 +15,7 @@ from scsync.errors import PlanError, Problem
 from scsync.plan.checks import run_checks
 from scsync.plan.diff import Draft, diff, display_fields
 from scsync.plan.fingerprint import precondition
-from scsync.plan.graph import make_room, order, over_limit
+from scsync.plan.graph import make_room, order, over_limit, untangle
 from scsync.plan.health import UNVERIFIED_PAGE, health
 from scsync.plan.model import AccountRef, Change, Plan, RateInfo, Summary
 from scsync.plan.options import PlanOptions
@@ -54,7 +54,8 @@ def build_plan(desired: Mapping[ResourceKey, Resource], live: LiveState, provide
     drafts = order(drafts)
     refusals = gate(drafts, live, options)
     drafts = make_room(drafts, live_group_count(live))
-    if (problem := group_limit_problem(drafts, live)) is not None:
+    drafts, stuck = untangle(drafts, live.of_kind(Kind.PROFILE_GROUP))
+    if (problem := group_order_problem(drafts, live, stuck)) is not None:
         raise PlanError([*warnings, problem])
     known = with_renamed(live, result.matched)
     calls = [build_call(d, provider, known) for d in drafts if not d.blocked]
@@ -74,9 +75,17 @@ def live_group_count(live: LiveState) -> int:
     return sum(1 for _ in live.of_kind(Kind.PROFILE_GROUP))
 
 
-def group_limit_problem(drafts: list[Draft], live: LiveState) -> Problem | None:
+def group_order_problem(drafts: list[Draft], live: LiveState,
+                        stuck: list[Draft]) -> Problem | None:
     """The error of a planned order that passes the group limit at some step (``--target``
-    can leave out the deletes that would make room)."""
+    can leave out the deletes that would make room), or that cannot avoid a group containing
+    itself at some step."""
+    if stuck:
+        first = stuck[0]
+        assert first.desired is not None
+        return Problem("no order of one write per group changes these groups' members without "
+                       "a group containing itself at some step; change them in two applies",
+                       first.desired.location("groups"), first.address, "groups")
     live_groups = live_group_count(live)
     found = over_limit(drafts, live_groups)
     if found is None:
