@@ -4,11 +4,15 @@ empty. The generator reaches every class of issues 13 and 20: a config field tha
 conflicting live value (Get Started over live ice breakers, case creation rules over live menus,
 a cleared welcome message or privacy policy or withdrawn terms under live quick replies or
 custom profiles), blank required texts, URLs the platform refuses, a group holding a live group
-the plan deletes, group creates next to the limit of 20 with deletes to make room, and
+the plan deletes, group creates next to the limit of 20 with deletes to make room, a swap of
+which group holds which, and
 unauthorized streams of public pages nobody can look up (the one refusal a passing plan may
 meet, announced in the plan, for that topic alone).
 
-Bounded for ``make test``; ``SCSYNC_SOAK_FULL=1`` (``make soak``) runs many more examples.
+One parametrized case per class (and per valid neighbour), each over random groups, topics and
+live settings; run against the code before the fix, the bounded run meets a refusal in every
+class. Bounded for ``make test``; ``SCSYNC_SOAK_FULL=1`` (``make soak``) runs many more
+examples.
 """
 
 from __future__ import annotations
@@ -112,6 +116,8 @@ def groups(draw: st.DrawFn, live: int) -> dict[str, Any]:
         out["Live 01"] = {"color": "#00897b"}
     if live and draw(st.integers(0, 2)) == 0:
         out["Messaging"] = {"groups": ["Live 01"]}  # maybe a live group the plan deletes
+    if live >= 2 and draw(st.booleans()):  # Live 02 may hold Live 01 now: a swap
+        out.update({"Live 01": {"groups": ["Live 02"]}, "Live 02": {"groups": []}})
     return out
 
 
