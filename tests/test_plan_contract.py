@@ -256,3 +256,16 @@ def test_swapping_which_group_holds_which_releases_first(tmp_path: Path) -> None
                                           {"id": 2, "name": "B", "profiles": [], "groups": [1]}])
     assert converges(small) == [("POST", "/1001/settings/profilegroup/2"),
                                 ("POST", "/1001/settings/profilegroup/1")]
+
+
+def test_a_swap_whose_release_is_left_out_by_target_is_refused(tmp_path: Path) -> None:
+    small = small_account(tmp_path, {"profile_groups": {"A": {"groups": ["B"]},
+                                                        "B": {"groups": []}}},
+                          profile_groups=[{"id": 1, "name": "A", "profiles": []},
+                                          {"id": 2, "name": "B", "profiles": [], "groups": [1]}])
+    result = small.plan("--target", "profile_group.A")
+    assert (result.exit_code, result.stderr.splitlines()) == (1, [
+        "profile_groups.yaml:4:5: profile_group.A groups: this change of members makes a group "
+        "contain itself at some step, whatever the order of the writes; plan it with the "
+        "groups that release it (without --target), or change them in two applies"])
+    assert small.writes() == []

@@ -83,8 +83,9 @@ def group_order_problem(drafts: list[Draft], live: LiveState,
     if stuck:
         first = stuck[0]
         assert first.desired is not None
-        return Problem("no order of one write per group changes these groups' members without "
-                       "a group containing itself at some step; change them in two applies",
+        return Problem("this change of members makes a group contain itself at some step, "
+                       "whatever the order of the writes; plan it with the groups that release "
+                       "it (without --target), or change them in two applies",
                        first.desired.location("groups"), first.address, "groups")
     live_groups = live_group_count(live)
     found = over_limit(drafts, live_groups)
