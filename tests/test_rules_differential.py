@@ -45,7 +45,6 @@ NOW = datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
 PROFILES = {"twitter": "Clara", "facebook": "clara", "instagram": "clara",
             "whatsapp": "15550001111", "livechat": "Clara Web"}
 API_TYPES = {"livechat": "web"}
-FLOWS = {"Refund": 501, "CSAT": 502}
 
 # -- values around each rule -----------------------------------------------------------------
 
@@ -66,6 +65,7 @@ BIOS = [None, "", "x" * 160, "x" * 161, "x" * 137 + " https://a.example/" + "y" 
 COLOURS = [None, "#6A1B9A", "#abc", "#12345", "red", "6A1B9A"]
 VERTICALS = ["travel", "TRAVEL", "Prof_Services", "AIRLINE", "", " "]
 ITEM_TEXTS = ["Refund?", "", " ", "\t"]
+
 
 def items(key: str, limit: int) -> list[list[dict[str, Any]] | None]:
     """Lists of {key, flow} around ``limit``: none, empty, full, one past, a blank text."""
