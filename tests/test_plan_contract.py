@@ -269,3 +269,15 @@ def test_a_swap_whose_release_is_left_out_by_target_is_refused(tmp_path: Path) -
         "contain itself at some step, whatever the order of the writes; plan it with the "
         "groups that release it (without --target), or change them in two applies"])
     assert small.writes() == []
+
+
+def test_an_authorized_stream_of_a_page_the_account_has_not_added(tmp_path: Path) -> None:
+    connected = make_fixture()["connected_profiles"]
+    connected[0]["pages"].append({"type": "twitter", "service_id": "Orphan"})
+    small = small_account(tmp_path, {"topics": {"T": {"streams": ["twitter/Orphan"]}}},
+                          connected_profiles=connected)
+    refused(small, "topics.yaml:4:7: topic.T streams[0]: twitter/Orphan is not a profile of this "
+            "account, so it cannot be an authorized stream (the connected profile Ops of "
+            "ops@x.example "
+            "admins it, but the account has not added it); add it in Social Connect (Account "
+            "settings > Profiles > Add profile), then plan again, or set authorized: false")

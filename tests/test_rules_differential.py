@@ -136,6 +136,7 @@ def profile_cases(draw: st.DrawFn) -> tuple[str, dict[str, Any], dict[str, Any]]
 def platform() -> Iterator[tuple[Emulator, SocialConnectProvider, httpx.Client]]:
     doc = make_fixture()
     doc["profiles"] += [{"type": "twitter", "service_id": f"T{i:02d}"} for i in range(1, 22)]
+    doc["connected_profiles"][0]["pages"].append({"type": "twitter", "service_id": "Orphan"})
     emulator = open_emulator(":memory:", fixture=doc, rate_limit=(10**9, 3600))
     provider = in_process(emulator)
     with httpx.Client(transport=httpx.WSGITransport(app=emulator.wsgi),
@@ -288,7 +289,8 @@ GROUPS: list[dict[str, Any]] = [
     {"profiles": ["twitter/Nobody"]}, {"groups": ["Nowhere"]},
 ]
 STREAMS: list[Any] = [
-    "twitter/Clara", "twitter/ClaraHelp", "whatsapp/15550001111", "livechat/Clara Web",
+    "twitter/Clara", "twitter/ClaraHelp", "twitter/Orphan", "whatsapp/15550001111",
+    "livechat/Clara Web",
     {"profile": "whatsapp/15550001111", "authorized": False},
     {"profile": "livechat/Clara Web", "authorized": False},
     {"profile": "twitter/Rival", "authorized": False},

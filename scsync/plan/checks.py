@@ -180,6 +180,12 @@ def _stream_problems(resource: Resource, index: int, profile: str,
         return [Problem(f"the connected profile {cp.name} of {owner} that administers {profile} "
                         f"is expired; {owner} must reconnect it in Social Connect (Personal "
                         "settings > Connected profiles), then plan again", *where)]
+    if live.find(ResourceKey.of(Kind.PROFILE, profile)) is None:
+        return [Problem(f"{profile} is not a profile of this account, so it cannot be an "
+                        f"authorized stream (the connected profile {cp.name} of {owner} admins "
+                        "it, but the account has not added it); add it in Social Connect "
+                        "(Account settings > Profiles > Add profile), then plan again, or set "
+                        "authorized: false", *where)]
     if profile.startswith("facebook/") and cp.missing_permissions:
         return [Problem(f"the connected profile {cp.name} of {owner} used for {profile} lacks "
                         f"the permissions {', '.join(cp.missing_permissions)}; enable them in "
