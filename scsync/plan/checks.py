@@ -1,7 +1,10 @@
 """Plan-time checks (domain.md): the rules that need live state. Flows exist by name, profiles and
-users are on the platform, each new authorized stream has a connected profile that admins its page,
-group members exist, the account-wide group count, and the account's features. Every problem is
-collected (``Problem`` with the desired resource's location) before ``PlanError`` is raised."""
+users are on the platform, the rules between two profile fields hold on each profile as it will be
+(live merged with the change), each new authorized stream has a connected profile that admins its
+page (an owned one), group members exist and are not deleted by the same plan, the account-wide
+group count, and the account's features; an unauthorized stream's page that no read can show is
+noted. Every problem is collected (``Problem`` with the desired resource's location) before
+``PlanError`` is raised."""
 
 from __future__ import annotations
 
