@@ -165,7 +165,7 @@ def test_a_stream_change_is_attributed_through_the_history_name_services() -> No
     desired = [make_topic("Care", searchkeywords="care",
                           streams=[stream("twitter/ClaraLines")])]
     live = make_live([make_topic("Care", live=True, id="7", searchkeywords="care", streams=[]),
-                      *users()])
+                      make_profile("twitter/ClaraLines", live=True), *users()])
     provider = HistoryProvider([
         entry(ALICE, NOW - timedelta(hours=5), "topic", "7", {"services": {}}),
         entry(OPS, NOW - timedelta(hours=1), "topic", "7", {"searchkeywords": {}}),

@@ -35,7 +35,8 @@ def problems_of(desired: list[Resource], live: Any = None, **options: Any) -> li
 
 
 def test_unknown_flow_names_the_flows_there_are() -> None:
-    desired = make_profile(quick_replies=[{"label": "Refund?", "flow": "Refund2"}])
+    desired = make_profile(quick_replies=[{"label": "Refund?", "flow": "Refund2"}],
+                           welcome_message="Hi")
     assert problems_of([desired]) == [
         'profiles.yaml:2:20: profile.twitter/ClaraLines quick_replies[0].flow: no flow named '
         '"Refund2" on the platform; flows are: Agent Handoff, Baggage, Booking, CSAT, Refund, '
@@ -50,7 +51,8 @@ def test_flow_fields_that_hold_a_name_are_checked() -> None:
 
 
 def test_disabled_flow_is_a_warning_not_an_error() -> None:
-    desired = make_profile(quick_replies=[{"label": "Agent", "flow": "Agent Handoff"}])
+    desired = make_profile(quick_replies=[{"label": "Agent", "flow": "Agent Handoff"}],
+                           welcome_message="Hi")
     result = build_plan({desired.key: desired}, make_live(LIVE_PROFILES), BuilderProvider(),
                         PlanOptions(), now=NOW)
     assert [str(w) for w in result.warnings] == [
@@ -174,10 +176,21 @@ def test_group_cycle_through_config_and_live() -> None:
 
 def test_every_problem_is_reported_at_once_in_file_order() -> None:
     desired = [make_profile("twitter/Unknown", line=20, color="#000000"),
-               make_profile(line=1, quick_replies=[{"label": "x", "flow": "Missing"}]),
+               make_profile(line=1, quick_replies=[{"label": "x", "flow": "Missing"}],
+                            welcome_message="Hi"),
                make_group(profiles=["twitter/Ghost"], groups=[])]
     lines = problems_of(desired)
     assert [line.split(": ")[0:2] for line in lines] == [
         ["groups.yaml:3:15", "profile_group.EMEA profiles[0]"],
         ["profiles.yaml:2:20", "profile.twitter/ClaraLines quick_replies[0].flow"],
         ["profiles.yaml:20:1", "profile.twitter/Unknown"]]
+
+
+def test_a_live_profile_that_already_breaks_a_rule_refuses_any_write() -> None:
+    live = make_profile("facebook/claralines", live=True, get_started="Refund",
+                        ice_breakers=[{"question": "Bag?", "flow": "Baggage"}])
+    desired = make_profile("facebook/claralines", color="#123456")
+    assert problems_of([desired], [live]) == [
+        "profiles.yaml:1:1: profile.facebook/claralines: ice breakers override Get Started, and "
+        'the platform has both ice_breakers: ["Bag?"] and get_started: "Refund"; the platform '
+        "refuses any write to this profile until config settles one of them"]

@@ -32,7 +32,7 @@ def test_sample_plan_has_every_change_gate_and_health_item() -> None:
          False), ("Too many deletes of topics: 4 of 11 (36%) is over 30%", True)]
     assert [h.kind for h in plan.health] == [
         "expired_stream", "expired_connected_profile", "missing_permissions", "token_expiry",
-        "rate_limit", "plan_warning"]
+        "rate_limit", "plan_warning", "plan_warning"]
 
 
 def test_sample_plan_health_messages() -> None:

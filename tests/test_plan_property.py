@@ -50,7 +50,13 @@ def profile_fields(draw: st.DrawFn, name: str) -> dict[str, Any]:
     if name.startswith("livechat/"):
         options = {"color": colors, "allowlisted_domains": domains}
     keys = draw(st.lists(st.sampled_from(sorted(options)), unique=True))
-    return {key: draw(options[key]) for key in keys}
+    fields = {key: draw(options[key]) for key in keys}
+    # quick replies need a welcome message, on the profile as it will be (live merged)
+    if fields.get("quick_replies"):
+        fields["welcome_message"] = "Hi"
+    elif "welcome_message" in fields and not (fields["welcome_message"] or "").strip():
+        fields["quick_replies"] = []
+    return fields
 
 
 @st.composite

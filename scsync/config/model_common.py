@@ -13,7 +13,9 @@ from pydantic_core import PydanticCustomError
 from scsync.config.secrets import REFERENCE_START
 
 _COLOUR = re.compile(r"^#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$")
-_URL = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?$|^https?://localhost(?::\d+)?(?:[/?#]\S*)?$")
+# scheme, host (dotted labels or localhost), optional port, then a path, query or fragment
+_URL = re.compile(r"^https?://(?:localhost|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?::\d{1,5})?"
+                  r"(?:[/?#]\S*)?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -93,6 +95,12 @@ def _email(value: str) -> str:
     return value
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise fail("cannot be empty or only white space: the platform requires a text")
+    return value
+
+
 def _flow(value: str) -> str:
     if not value.strip():
         raise fail("a flow name cannot be empty")
@@ -101,6 +109,8 @@ def _flow(value: str) -> str:
 
 Text = Annotated[str, BeforeValidator(_no_reference),
                  in_schema(**{"not": {"pattern": re.escape(REFERENCE_START)}})]
+NonBlank = Annotated[Text, AfterValidator(_not_blank), Field(min_length=1)]
+"""Text the platform requires: a label, a question, a name, a required setting."""
 Colour = Annotated[str, AfterValidator(_colour), in_schema(pattern=_COLOUR.pattern)]
 Url = Annotated[str, AfterValidator(_url), Field(pattern=r"^https?://"),
                 in_schema(pattern=_URL.pattern)]
@@ -119,7 +129,7 @@ class Lifecycle(Strict):
 class FlowButton(Strict):
     """A button: its label and the flow it starts."""
 
-    label: Text
+    label: NonBlank
     """The text on the button."""
     flow: FlowName
     """The name of the flow the button starts, as the platform names it."""
@@ -128,7 +138,7 @@ class FlowButton(Strict):
 class IceBreaker(Strict):
     """A question offered before the conversation starts, and the flow it starts."""
 
-    question: Text
+    question: NonBlank
     """The question shown to the customer."""
     flow: FlowName
     """The name of the flow the question starts."""
@@ -137,7 +147,7 @@ class IceBreaker(Strict):
 class CustomProfile(Strict):
     """A per-agent identity used in private conversations."""
 
-    name: Text
+    name: NonBlank
     """The name shown to the customer."""
     avatar: Url
     """The URL of the agent's avatar image."""

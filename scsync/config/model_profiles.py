@@ -20,6 +20,7 @@ from scsync.config.model_common import (
     FlowName,
     IceBreaker,
     Lifecycle,
+    NonBlank,
     Strict,
     Text,
     Url,
@@ -29,6 +30,7 @@ from scsync.config.model_common import (
     requires,
     when_set,
 )
+from scsync.config.profile_rules import offline_problems
 
 TCO_LENGTH = 23
 BIO_LIMIT = 160
@@ -59,8 +61,9 @@ def _vertical(value: object) -> object:
 
 
 def _jpeg(value: str) -> str:
-    if not value.lower().split("?")[0].endswith((".jpg", ".jpeg")):
-        raise fail("the WhatsApp avatar must be a .jpg or .jpeg image URL")
+    if not value.lower().endswith((".jpg", ".jpeg")):
+        raise fail("the WhatsApp avatar must be a URL ending in .jpg or .jpeg (nothing after "
+                   "it, not even a query string)")
     return value
 
 
@@ -69,16 +72,24 @@ Vertical = Annotated[str, BeforeValidator(_vertical), in_schema(pattern=any_case
 AvatarJpeg = Annotated[Url, AfterValidator(_jpeg),
                        in_schema(allOf=[{"pattern": r"^[^?]*\.[Jj][Pp][Ee]?[Gg](?:\?.*)?$"}])]
 Website = Annotated[Url, Field(max_length=256)]
+"""A WhatsApp website or a Live Chat allowed domain: the platform stores at most 256
+characters."""
 
 
 class ProfileBase(Strict):
     """Settings every network's profile has."""
 
     network_title: ClassVar[str] = ""
+    network: ClassVar[str] = ""
     color: Colour | None = None
     """The in-app profile colour, a quoted hex colour such as "#6A1B9A"."""
     lifecycle: Lifecycle | None = None
     """Fields scsync leaves alone on this profile."""
+
+    def problems(self) -> list[tuple[str, str]]:
+        """The rules between two fields (``profile_rules``), on the config alone."""
+        fields = {name: getattr(self, name) for name in self.model_fields_set}
+        return offline_problems(self.network, fields)
 
 
 class TwitterProfile(ProfileBase):
@@ -91,6 +102,7 @@ class TwitterProfile(ProfileBase):
     ]})
 
     network_title: ClassVar[str] = "Twitter"
+    network: ClassVar[str] = "twitter"
     name: Text | None = None
     """The display name."""
     url: Url | None = None
@@ -112,20 +124,6 @@ class TwitterProfile(ProfileBase):
     accept_custom_profile_terms: bool | None = None
     """Accept the custom-profile terms (required to create custom profiles)."""
 
-    def problems(self) -> list[tuple[str, str]]:
-        found: list[tuple[str, str]] = []
-        if self.quick_replies and not self.welcome_message:
-            found.append(("quick_replies", "quick replies need a welcome message; set "
-                          "welcome_message on this profile in config"))
-        if self.custom_profiles:
-            if self.accept_custom_profile_terms is not True:
-                found.append(("custom_profiles", "custom profiles need the custom-profile terms "
-                              "accepted; add accept_custom_profile_terms: true"))
-            if not self.privacy_policy_url:
-                found.append(("custom_profiles", "custom profiles need a privacy policy; set "
-                              "privacy_policy_url on this profile"))
-        return found
-
 
 class FacebookProfile(ProfileBase):
     """Profile Manager settings of a Facebook page (``facebook/USERNAME`` or numeric page id)."""
@@ -137,6 +135,7 @@ class FacebookProfile(ProfileBase):
     ]})
 
     network_title: ClassVar[str] = "Facebook"
+    network: ClassVar[str] = "facebook"
     privacy_policy_url: Url | None = None
     """The page's privacy policy URL."""
     greeting_text: Text | None = None
@@ -150,23 +149,12 @@ class FacebookProfile(ProfileBase):
     case_creation_rules: bool | None = None
     """Automatic case creation (sends a flow on every new case)."""
 
-    def problems(self) -> list[tuple[str, str]]:
-        found: list[tuple[str, str]] = []
-        if self.ice_breakers and self.get_started:
-            found.append(("get_started", "ice breakers override Get Started; set either "
-                          "ice_breakers or get_started, not both"))
-        if self.case_creation_rules:
-            for name in ("ice_breakers", "get_started", "persistent_menu"):
-                if getattr(self, name):
-                    found.append((name, f"{name} cannot be combined with case_creation_rules: "
-                                  "true (case creation sends a flow on every new case)"))
-        return found
-
 
 class InstagramProfile(ProfileBase):
     """Profile Manager settings of an Instagram profile (``instagram/USERNAME``)."""
 
     network_title: ClassVar[str] = "Instagram"
+    network: ClassVar[str] = "instagram"
     ice_breakers: Annotated[list[IceBreaker], Field(max_length=4)] | None = None
     """At most 4 questions, each starting a flow."""
 
@@ -175,13 +163,14 @@ class WhatsappProfile(ProfileBase):
     """Profile Manager settings of a WhatsApp number (``whatsapp/DIGITS``, E.164 without +)."""
 
     network_title: ClassVar[str] = "WhatsApp"
+    network: ClassVar[str] = "whatsapp"
     about: Text | None = None
     """The About text."""
     avatar_url: AvatarJpeg | None = None
     """A .jpg or .jpeg image URL (640x640, at most 63 KB recommended)."""
-    address: Annotated[Text, Field(max_length=256)]
+    address: Annotated[NonBlank, Field(max_length=256)]
     """Required: the business address, at most 256 characters."""
-    description: Annotated[Text, Field(max_length=256)]
+    description: Annotated[NonBlank, Field(max_length=256)]
     """Required: the business description, at most 256 characters."""
     email: Annotated[Email, Field(max_length=128)] | None = None
     """The business e-mail address, at most 128 characters."""
@@ -195,7 +184,8 @@ class LivechatProfile(ProfileBase):
     """Profile Manager settings of a Live Chat widget (``livechat/WIDGET NAME``)."""
 
     network_title: ClassVar[str] = "Live Chat"
-    allowlisted_domains: list[Url] | None = None
+    network: ClassVar[str] = "livechat"
+    allowlisted_domains: list[Website] | None = None
     """Full URLs allowed to start the widget (a set); empty allows any domain."""
     avatar: Url | None = None
     """The widget's avatar image URL."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from scsync.emulator.errors import invalid, not_found
 from scsync.emulator.store import Tx
@@ -12,6 +14,23 @@ NETWORKS = ("twitter", "facebook", "instagram", "whatsapp", "web")
 CASELESS = frozenset({"twitter", "facebook", "instagram"})
 # Config prefixes the controls and fixtures also accept for an API type.
 ALIASES = {"livechat": "web"}
+
+
+_HOST = re.compile(r"^(?:localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+)(?::[0-9]{1,5})?$")
+
+
+def is_url(value: Any) -> bool:
+    """A full http(s) URL: a dotted host name (or localhost), an optional port, no white space.
+    Never raises, whatever the text (urlsplit does, on a stray bracket)."""
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        return False
+    if any(ch.isspace() for ch in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return bool(_HOST.match(parts.netloc.lower())) and parts.netloc.isascii()
 
 
 def api_type(name: str) -> str:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
+from scsync.emulator.common import is_url
 from scsync.emulator.errors import ApiError, invalid
 from scsync.emulator.tco import shorten, twitter_length
 
@@ -97,12 +98,12 @@ def _check_field(network: str, name: str, value: Any, flow_ids: Collection[int])
 
 
 def _text(network: str, name: str, value: Any, _flows: Collection[int]) -> Any:
-    if value is None or value == "":
+    if value is not None and not isinstance(value, str):
+        raise invalid(f"{name} must be a string or null")
+    if value is None or not value.strip():  # blank text is no text
         if network == "whatsapp" and name in WHATSAPP_REQUIRED:
             raise invalid(f"{name} is required for a WhatsApp profile and cannot be cleared")
         return None
-    if not isinstance(value, str):
-        raise invalid(f"{name} must be a string or null")
     _TEXT_RULES.get(name, _no_rule)(network, name, value)
     limit = TEXT_LIMITS.get((network, name))
     if limit is not None and len(value) > limit:
@@ -135,14 +136,20 @@ def _vertical(network: str, name: str, value: str) -> None:
         raise invalid(f"vertical {value!r} is not one of {', '.join(sorted(VERTICALS))}")
 
 
+def _url(network: str, name: str, value: str) -> None:
+    if not is_url(value):
+        raise invalid(f"{name} {value!r} is not a full http(s) URL")
+
+
 def _avatar_url(network: str, name: str, value: str) -> None:
+    _url(network, name, value)
     if not value.lower().endswith((".jpg", ".jpeg")):
         raise invalid(f"avatar_url {value!r} must end in .jpg or .jpeg")
 
 
 _TEXT_RULES: dict[str, Callable[[str, str, str], None]] = {
     "color": _color, "bio": _bio, "email": _email, "vertical": _vertical,
-    "avatar_url": _avatar_url,
+    "avatar_url": _avatar_url, "url": _url, "privacy_policy_url": _url, "avatar": _url,
 }
 
 
@@ -176,6 +183,8 @@ def _items(network: str, name: str, value: Any, flow_ids: Collection[int]) -> An
             if key == "flow_id" and item[key] is None:
                 raise invalid(f"{name}[{index}].flow_id must be a flow id")
             check(network, f"{name}[{index}].{key}", item[key], flow_ids)
+            if key == "avatar":
+                _url(network, f"{name}[{index}].avatar", item[key])
     return [dict(item) for item in value]
 
 
@@ -193,7 +202,7 @@ def _urls(network: str, name: str, value: Any, _flows: Collection[int]) -> Any:
     for url in value:
         if len(url) > 256:
             raise invalid(f"{name}: {url[:40]}... is {len(url)} characters; at most 256 allowed")
-        if name == "allowlisted_domains" and not re.match(r"^https?://[^\s/]+", url):
+        if not is_url(url):
             raise invalid(f"{name}: {url!r} is not a full http(s) URL")
     return list(value)
 

@@ -7,7 +7,7 @@ import hashlib
 import re
 from typing import Any
 
-URL = re.compile(r"https?://[^\s]+")
+URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)
 TCO_LENGTH = 23
 _ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 

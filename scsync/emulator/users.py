@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from scsync.emulator import history
-from scsync.emulator.common import check_int, check_object, existing
+from scsync.emulator.common import check_int, check_object, existing, is_url
 from scsync.emulator.errors import ApiError, invalid
 from scsync.emulator.store import Tx
 
@@ -32,8 +31,7 @@ def output(user: Mapping[str, Any]) -> dict[str, Any]:
 def check_link(name: str, url: Any) -> str | None:
     if url is None or url == "":
         return None
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
+    if not is_url(url):
         raise invalid(f"social_links.{name}: {url!r} is not a valid http(s) URL")
     return str(url)
 

@@ -166,7 +166,8 @@ def _report(plan: Plan, live: LiveState, found: _Sorted, who: Attributor, *, now
                      + [_missing_adopted(r, who) for r in found.absent],
                      key=lambda o: o.address)
     extra = [_extra(c, live, who) for c in found.deletes]
-    health = [h for h in plan.health if h.kind not in EXPIRED_KINDS and h.kind != "rate_limit"]
+    health = [h for h in plan.health if h.kind not in EXPIRED_KINDS and h.kind != "rate_limit"
+              and not (h.kind == "plan_warning" and h.severity == "info")]  # notes on apply
     health += rate_near_limit(live)
     summary = DriftSummary(
         expired_streams=sum(h.kind == "expired_stream" for h in expired),

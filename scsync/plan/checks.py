@@ -1,19 +1,23 @@
 """Plan-time checks (domain.md): the rules that need live state. Flows exist by name, profiles and
-users are on the platform, each new authorized stream has a connected profile that admins its page,
-group members exist, no cycle among the groups (with the live ones the plan leaves), the
-account-wide group count, and the account's features. Every problem is collected (``Problem``
-with the desired resource's location) before ``PlanError`` is raised."""
+users are on the platform, the rules between two profile fields hold on each profile as it will be
+(live merged with the change), each new authorized stream has a connected profile that admins its
+page (an owned one), group members exist and are not deleted by the same plan, the account-wide
+group count, and the account's features; an unauthorized stream's page that no read can show is
+noted. Every problem is collected (``Problem`` with the desired resource's location) before
+``PlanError`` is raised."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from scsync.config import profile_rules
 from scsync.errors import Problem
 from scsync.group_cycles import cycle_problems
 from scsync.plan.diff import DiffResult
-from scsync.plan.health import MISSING_PERMISSIONS, user_label
+from scsync.plan.health import MISSING_PERMISSIONS, UNVERIFIED_PAGE, user_label
 from scsync.plan.options import PlanOptions
+from scsync.plan.safety import is_protected
 from scsync.providers.base import ConnectedProfile, LiveState
 from scsync.providers.pages import page_index
 from scsync.resources import (
@@ -34,6 +38,7 @@ def run_checks(desired: Mapping[ResourceKey, Resource], live: LiveState, result:
     problems = list(result.problems)
     problems += [_not_on_platform(r) for r in result.missing]
     problems += check_flows(desired, live)
+    problems += check_merged_profiles(result)
     problems += check_streams(desired, live, result)
     problems += check_groups(desired, live, result, options)
     return problems
@@ -47,6 +52,25 @@ def _not_on_platform(resource: Resource) -> Problem:
         message = (f"{resource.name} is not connected to this account; connect it in Social "
                    "Connect (Account settings > Profiles > Add profile), then plan again")
     return Problem(message, resource.location(), resource.address)
+
+
+def check_merged_profiles(result: DiffResult) -> list[Problem]:
+    """The rules between two fields (``profile_rules``) on each profile as it will be after its
+    write: live values merged with the planned change. A field config leaves unset keeps its
+    live value, so config alone cannot tell."""
+    problems = []
+    for draft in result.drafts:
+        if draft.kind is not Kind.PROFILE or draft.live is None or draft.desired is None:
+            continue
+        network = split_profile_name(draft.desired.name)[0].prefix
+        merged = {**draft.live.fields, **draft.changed}
+        for rule in profile_rules.broken(network, merged):
+            found = profile_rules.merged_problem(rule, draft.changed, draft.live.fields)
+            if found is not None:
+                field, message = found
+                problems.append(Problem(message, draft.desired.location(field),
+                                        draft.desired.address, field))
+    return problems
 
 
 def flow_refs(resource: Resource) -> Iterator[tuple[str, str]]:
@@ -104,8 +128,10 @@ def page_admins(stream_profile: str, live: LiveState) -> list[ConnectedProfile]:
 
 def check_streams(desired: Mapping[ResourceKey, Resource], live: LiveState,
                   result: DiffResult) -> list[Problem]:
-    """Each authorized stream a topic gains needs a connected profile that admins its page."""
+    """Each authorized stream a topic gains needs a connected profile that admins its page; an
+    unauthorized one whose public page cannot be known before the write is a warning."""
     problems: list[Problem] = []
+    pages = _known_public_pages(live)
     for key, resource in desired.items():
         if resource.kind is not Kind.TOPIC:
             continue
@@ -113,9 +139,30 @@ def check_streams(desired: Mapping[ResourceKey, Resource], live: LiveState,
         existing = {profile_ident(s["profile"]) for s in (have.fields.get("streams") or [])
                     if s.get("authorized", True)} if have else set()
         for i, stream in enumerate(resource.fields.get("streams") or []):
-            if stream.get("authorized", True) and profile_ident(stream["profile"]) not in existing:
+            ident = profile_ident(stream["profile"])
+            if stream.get("authorized", True) and ident not in existing:
                 problems += _stream_problems(resource, i, stream["profile"], live)
+            elif not stream.get("authorized", True) and ident not in pages:
+                problems.append(_unverified_page(resource, i, stream["profile"]))
     return problems
+
+
+def _known_public_pages(live: LiveState) -> set[str]:
+    """The pages an unauthorized stream is known to find: the account's own profiles and the
+    pages live topics already track (the API has no look-up of a public page by handle)."""
+    known = {r.key.ident for r in live.of_kind(Kind.PROFILE)}
+    known |= set(live.profile_aliases)
+    for topic in live.of_kind(Kind.TOPIC):
+        known |= {profile_ident(s["profile"]) for s in topic.fields.get("streams") or []}
+    return known
+
+
+def _unverified_page(resource: Resource, index: int, profile: str) -> Problem:
+    path = f"streams[{index}]"
+    return Problem(f"the public page {profile} cannot be verified before the write (the API "
+                   "has no look-up of a page by handle); if it does not exist, apply fails for "
+                   "this topic alone", resource.location(path), resource.address, path,
+                   warning=True, code=UNVERIFIED_PAGE)
 
 
 def _stream_problems(resource: Resource, index: int, profile: str,
@@ -136,6 +183,12 @@ def _stream_problems(resource: Resource, index: int, profile: str,
         return [Problem(f"the connected profile {cp.name} of {owner} that administers {profile} "
                         f"is expired; {owner} must reconnect it in Social Connect (Personal "
                         "settings > Connected profiles), then plan again", *where)]
+    if live.find(ResourceKey.of(Kind.PROFILE, profile)) is None:
+        return [Problem(f"{profile} is not a profile of this account, so it cannot be an "
+                        f"authorized stream (the connected profile {cp.name} of {owner} admins "
+                        "it, but the account has not added it); add it in Social Connect "
+                        "(Account settings > Profiles > Add profile), then plan again, or set "
+                        "authorized: false", *where)]
     if profile.startswith("facebook/") and cp.missing_permissions:
         return [Problem(f"the connected profile {cp.name} of {owner} used for {profile} lacks "
                         f"the permissions {', '.join(cp.missing_permissions)}; enable them in "
@@ -160,7 +213,7 @@ def check_groups(desired: Mapping[ResourceKey, Resource], live: LiveState, resul
                         "profile_groups from the config, or ask Qualtrics to enable the feature",
                         first.location(), first.address)]
     kept_live = _unmanaged_groups(desired, live, result, options)
-    problems = _group_members(groups, desired, live, result)
+    problems = _group_members(groups, live, _deleted_groups(result, options))
     problems += _group_count(groups, kept_live)
     return problems + cycle_problems([*groups, *sorted(kept_live, key=lambda r: r.name)])
 
@@ -179,8 +232,15 @@ def _unmanaged_groups(desired: Mapping[ResourceKey, Resource], live: LiveState,
             if r.key not in matched and r.key not in desired]
 
 
-def _group_members(groups: list[Resource], desired: Mapping[ResourceKey, Resource],
-                   live: LiveState, result: DiffResult) -> list[Problem]:
+def _deleted_groups(result: DiffResult, options: PlanOptions) -> set[str]:
+    """The live groups this plan deletes (authoritative ownership, not protected)."""
+    if not options.is_authoritative(Kind.PROFILE_GROUP.config_section):
+        return set()
+    return {d.name for d in result.drafts if d.kind is Kind.PROFILE_GROUP
+            and d.action == "delete" and not is_protected(d.address, options)}
+
+
+def _group_members(groups: list[Resource], live: LiveState, deleted: set[str]) -> list[Problem]:
     known = {r.name for r in groups} | {r.name for r in live.of_kind(Kind.PROFILE_GROUP)}
     problems = []
     for group in groups:
@@ -190,7 +250,12 @@ def _group_members(groups: list[Resource], desired: Mapping[ResourceKey, Resourc
                     f"profile {profile} is not on the platform; connect it in Social Connect "
                     "(Account settings > Profiles > Add profile), then plan again")))
         for i, name in enumerate(group.fields.get("groups") or []):
-            if name not in known:
+            if name in deleted:
+                problems.append(_member_problem(group, f"groups[{i}]", (
+                    f'profile group "{name}" is on the platform but not in the config, so this '
+                    "plan deletes it (profile_groups: authoritative); add it to the config, or "
+                    "remove it from groups")))
+            elif name not in known:
                 problems.append(_member_problem(group, f"groups[{i}]", (
                     f'no profile group named "{name}" in the config or on the platform')))
     return problems

@@ -14,6 +14,8 @@ from scsync.resources import Kind, stream_address
 
 # Plan-time warnings with this code repeat a ``missing_permissions`` item: listed once.
 MISSING_PERMISSIONS = "missing_permissions"
+# Plan-time notes with this code are facts to review, not warnings: shown in the plan only.
+UNVERIFIED_PAGE = "unverified_page"
 
 
 def health(live: LiveState, *, calls: int, now: datetime, warning_days: int,
@@ -92,7 +94,8 @@ def rate_budget(live: LiveState, calls: int) -> list[HealthItem]:
 
 
 def plan_warning(problem: Problem) -> HealthItem:
-    """A plan-time warning (a disabled flow) as a health item."""
+    """A plan-time warning (a disabled flow) or note (an unverified page) as a health item."""
     field = f"{problem.field}: " if problem.field else ""
-    return HealthItem(kind="plan_warning", severity="warning", address=problem.address,
+    return HealthItem(kind="plan_warning", address=problem.address,
+                      severity="info" if problem.code == UNVERIFIED_PAGE else "warning",
                       message=f"{field}{problem.message}")

@@ -17,13 +17,13 @@ from scsync.plan.apply_deps import with_dependencies
 from scsync.plan.checks import run_checks
 from scsync.plan.diff import Draft, diff, display_fields
 from scsync.plan.fingerprint import precondition
-from scsync.plan.graph import order
-from scsync.plan.health import health
+from scsync.plan.graph import make_room, order, over_limit, untangle
+from scsync.plan.health import UNVERIFIED_PAGE, health
 from scsync.plan.model import AccountRef, Change, Plan, RateInfo, Summary
 from scsync.plan.options import PlanOptions
 from scsync.plan.safety import gate, split_ownership
 from scsync.providers.base import Call, LiveState, Provider
-from scsync.resources import Kind, Resource, ResourceKey, parse_stream_address
+from scsync.resources import MAX_GROUPS, Kind, Resource, ResourceKey, parse_stream_address
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +47,18 @@ def build_plan(desired: Mapping[ResourceKey, Resource], live: LiveState, provide
     """``make_plan`` that also returns the plan-time warnings."""
     result = diff(desired, live)
     problems = run_checks(desired, live, result, options)
-    warnings = sorted((p for p in problems if p.warning), key=Problem.sort_key)
+    noted = sorted((p for p in problems if p.warning), key=Problem.sort_key)
+    warnings = [p for p in noted if p.code != UNVERIFIED_PAGE]  # notes go in the plan only
     if any(not p.warning for p in problems):
-        raise PlanError(problems)
+        raise PlanError([p for p in problems if p.code != UNVERIFIED_PAGE])
     drafts = select_targets(result.drafts, options.targets, desired)
     drafts, unmanaged = split_ownership(drafts, options)
     drafts = order(drafts)
     refusals = gate(drafts, live, options)
+    drafts = make_room(drafts, live_group_count(live))
+    drafts, stuck = untangle(drafts, live.of_kind(Kind.PROFILE_GROUP))
+    if (problem := group_order_problem(drafts, live, stuck)) is not None:
+        raise PlanError([*warnings, problem])
     known = with_renamed(live, result.matched)
     changes = [to_change(d) for d in drafts]
     calls = with_dependencies([build_call(d, provider, known) for d in drafts if not d.blocked],
@@ -67,8 +72,36 @@ def build_plan(desired: Mapping[ResourceKey, Resource], live: LiveState, provide
         unmanaged=unmanaged, calls=calls, reads=live.reads, apply_reads=apply_reads,
         rate=rate_info(live), refusals=refusals, forced=options.force,
         health=health(live, calls=len(calls) + apply_reads, now=now,
-                      warning_days=options.token_warning_days, warnings=warnings))
+                      warning_days=options.token_warning_days, warnings=noted))
     return PlanResult(plan, warnings)
+
+
+def live_group_count(live: LiveState) -> int:
+    return sum(1 for _ in live.of_kind(Kind.PROFILE_GROUP))
+
+
+def group_order_problem(drafts: list[Draft], live: LiveState,
+                        stuck: list[Draft]) -> Problem | None:
+    """The error of a planned order that passes the group limit at some step (``--target``
+    can leave out the deletes that would make room), or that cannot avoid a group containing
+    itself at some step."""
+    if stuck:
+        first = stuck[0]
+        assert first.desired is not None
+        return Problem("this change of members makes a group contain itself at some step, "
+                       "whatever the order of the writes; plan it with the groups that release "
+                       "it (without --target), or change them in two applies",
+                       first.desired.location("groups"), first.address, "groups")
+    live_groups = live_group_count(live)
+    found = over_limit(drafts, live_groups)
+    if found is None:
+        return None
+    draft, count = found
+    assert draft.desired is not None
+    return Problem(f"creating it would make {count} profile groups on the platform (it has "
+                   f"{live_groups} now) and the platform allows at most {MAX_GROUPS}; delete "
+                   "groups first, or plan without --target so that the plan deletes them",
+                   draft.desired.location(), draft.address)
 
 
 def select_targets(drafts: list[Draft], targets: list[str],
