@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from cli_support import Emu, run_cli
 from click.testing import Result
-from emulator_helpers import make_fixture
+
+from tests.cli_support import Emu, run_cli
+from tests.emulator_helpers import make_fixture
 
 SETTINGS = {"scsync": 1,
             "provider": {"type": "emulator", "path": ".scsync/platform.db",

@@ -415,6 +415,17 @@ def test_dependencies_refs_renames_and_group_members() -> None:
     assert dependencies(calls, changes) == [set(), set(), {1}, {0}, set(), {4}, set()]
 
 
+def test_a_group_create_waits_for_the_group_deletes_before_it() -> None:
+    """At the account's limit of 20 groups, the planner moves the deletes that free a slot before
+    the creates; with --parallelism the creates must still wait for them."""
+    gone = [call(f"profile_group.Old {n}", "delete") for n in (1, 2)]
+    new = [call(f"profile_group.New {n}", "create", profile_group={"name": f"New {n}"})
+           for n in (1, 2)]
+    calls = [gone[0], new[0], gone[1], new[1], call("profile_group.Kept", "update")]
+    changes = {c.address: change(c.address, c.action) for c in calls}
+    assert dependencies(calls, changes) == [set(), {0}, set(), {0, 2}, set()]
+
+
 def test_a_refused_plan_is_never_applied_unless_forced() -> None:
     refusal = Refusal(reason="Too many deletes of topics: 4 of 11 (36%) is over 30%",
                       forceable=True)

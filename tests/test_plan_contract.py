@@ -11,7 +11,8 @@ from typing import Any
 import emulator_helpers as helpers
 import pytest
 from contract_support import Small, live_groups, small_account, with_settings
-from emulator_helpers import Api, error, make_fixture
+
+from tests.emulator_helpers import Api, error, make_fixture
 
 clock, emu, api = helpers.clock, helpers.emu, helpers.api  # the fixtures the API test uses
 

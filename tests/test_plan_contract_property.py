@@ -26,11 +26,8 @@ from typing import Any
 
 import pytest
 import yaml
-from emulator_helpers import make_fixture
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from test_apply_support import in_process
-from test_rules_differential import BAG, LIVE, LONG_URL, WHATSAPP_BASE
 
 from scsync.config import load_config
 from scsync.emulator import open_emulator
@@ -40,6 +37,9 @@ from scsync.plan.apply import apply_plan
 from scsync.plan.model import Plan
 from scsync.plan.planner import build_plan
 from scsync.providers.socialconnect import SocialConnectProvider
+from tests.emulator_helpers import make_fixture
+from tests.test_apply_support import in_process
+from tests.test_rules_differential import BAG, LIVE, LONG_URL, WHATSAPP_BASE
 
 FULL = os.environ.get("SCSYNC_SOAK_FULL") == "1"
 PAIRS = settings(max_examples=60 if FULL else 7, deadline=None, derandomize=not FULL,

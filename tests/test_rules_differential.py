@@ -21,11 +21,9 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_helpers import make_fixture
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-from test_apply_support import in_process
 
 from scsync.config.desired import fields_of
 from scsync.config.model_objects import ProfileGroup, SocialLinks, Topic
@@ -36,6 +34,8 @@ from scsync.plan.options import PlanOptions
 from scsync.plan.planner import build_plan
 from scsync.providers.socialconnect import SocialConnectProvider
 from scsync.resources import Kind, Resource, ResourceKey
+from tests.emulator_helpers import make_fixture
+from tests.test_apply_support import in_process
 
 FULL = os.environ.get("SCSYNC_SOAK_FULL") == "1"
 EXAMPLES = settings(max_examples=2000 if FULL else 150, deadline=None, derandomize=not FULL,

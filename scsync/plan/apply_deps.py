@@ -5,8 +5,9 @@ of a failed step and running independent steps side by side.
 A write depends on an earlier one when it refers to the object that one creates (``{"ref":
 ADDRESS}`` in its form), or when both touch one name of the same kind: a topic or group under its
 name or its old name, and for profile groups each group named among its members (a parent group
-waits for its children, a child's delete for its parent's update). Profiles and users are distinct
-objects that nothing else writes: they never wait.
+waits for its children, a child's delete for its parent's update); a group create also waits for
+every group delete ordered before it, which frees the slot it may need under the account's limit.
+Profiles and users are distinct objects that nothing else writes: they never wait.
 """
 
 from __future__ import annotations
@@ -63,9 +64,15 @@ def dependencies(calls: Sequence[Call], changes: Mapping[str, Change]) -> list[s
     """For each call (by position), the positions of the earlier calls it must wait for."""
     by_address: dict[str, int] = {}
     last_touch: dict[tuple[str, str], int] = {}
+    group_deletes: set[int] = set()
     deps: list[set[int]] = []
     for position, call in enumerate(calls):
         mine = {by_address[a] for a in call_refs(call) if a in by_address}
+        if call.address.startswith(f"{Kind.PROFILE_GROUP.value}."):
+            if call.action == "create":
+                mine |= group_deletes
+            elif call.action == "delete":
+                group_deletes.add(position)
         for touched in touched_names(changes.get(call.address), call.address):
             if touched in last_touch:
                 mine.add(last_touch[touched])
