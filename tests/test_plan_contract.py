@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import emulator_helpers as helpers
 import pytest
 from contract_support import Small, live_groups, small_account, with_settings
 
+from tests import emulator_helpers as helpers
 from tests.emulator_helpers import Api, error, make_fixture
 
 clock, emu, api = helpers.clock, helpers.emu, helpers.api  # the fixtures the API test uses
