@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from contract_support import Small, live_groups, small_account, with_settings
 
 from tests import emulator_helpers as helpers
+from tests.contract_support import Small, live_groups, small_account, with_settings
 from tests.emulator_helpers import Api, error, make_fixture
 
 clock, emu, api = helpers.clock, helpers.emu, helpers.api  # the fixtures the API test uses
