@@ -4,6 +4,7 @@ fixture, with overrides) in a temporary directory, its config written from Pytho
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,10 +33,14 @@ class Small:
         return Emu(self.root / ".scsync" / "platform.db")
 
     def plan(self, *args: str) -> Result:
-        return run_cli(["plan", "-C", str(self.root), "--detailed-exitcode", *args])
+        """``scsync plan`` from inside the account, so messages name its files as a user there
+        sees them (``profiles.yaml:3:18``)."""
+        with contextlib.chdir(self.root):
+            return run_cli(["plan", "-C", ".", "--detailed-exitcode", *args])
 
     def apply(self, *args: str) -> Result:
-        return run_cli(["apply", "-C", str(self.root), "--auto-approve", *args])
+        with contextlib.chdir(self.root):
+            return run_cli(["apply", "-C", ".", "--auto-approve", *args])
 
     def writes(self) -> list[tuple[str, str]]:
         """The writes the platform received (none when a config error stopped scsync before it

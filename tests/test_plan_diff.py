@@ -73,7 +73,8 @@ def test_ignore_changes_skips_the_field() -> None:
 def test_ignore_changes_of_a_field_leaves_a_field_whose_name_it_begins_alone() -> None:
     before = [{"label": "Refund?", "flow": "Refund"}]
     after = [{"label": "Bags", "flow": "Baggage"}]
-    live = [make_profile(live=True, quick_replies=before, quick_replies_on_every_message=before)]
+    live = [make_profile(live=True, quick_replies=before, quick_replies_on_every_message=before,
+                         welcome_message="Hi")]  # quick replies need one, on the platform too
     desired = make_profile(quick_replies=after, quick_replies_on_every_message=after,
                            ignore_changes=["quick_replies"])
     (change,) = plan_of([desired], live).changes

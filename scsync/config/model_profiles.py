@@ -30,7 +30,7 @@ from scsync.config.model_common import (
     requires,
     when_set,
 )
-from scsync.config.profile_rules import offline_problems
+from scsync.profile_rules import offline_problems
 
 TCO_LENGTH = 23
 BIO_LIMIT = 160

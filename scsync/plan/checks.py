@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from scsync.config import profile_rules
+from scsync import profile_rules
 from scsync.errors import Problem
 from scsync.group_cycles import cycle_problems
 from scsync.plan.diff import DiffResult
