@@ -26,6 +26,7 @@ from scsync.errors import AuthError, ConfigError, Problem, SafetyError, ScsyncEr
 from scsync.plan.model import Plan
 from scsync.plan.options import PlanOptions, Safety
 from scsync.plan.planner import build_plan
+from scsync.plan.scope import read_scope, scoped
 from scsync.providers.base import LiveState, Provider
 from scsync.providers.factory import build_provider
 from scsync.resources import Kind
@@ -190,10 +191,13 @@ def _snapshot_provider(path: Path, scratch: Path) -> Provider:
 def make_plan_for(config: Config, provider: Provider, *, force: bool = False,
                   targets: Sequence[str] = (), live_snapshot: Path | None = None,
                   now: datetime | None = None) -> Planned:
-    """Read live state through ``provider`` and plan ``config`` against it."""
-    live = provider.read()
+    """Read live state through ``provider`` (only what the config and ``targets`` need:
+    ``scsync.plan.scope``) and plan ``config`` against it."""
     options = plan_options(config, force=force, targets=targets)
-    result = build_plan(config.desired, live, provider, options, now=now or datetime.now(UTC))
+    kinds, lists = read_scope(config.desired, options)
+    live = provider.read(kinds, lists=lists)
+    result = build_plan(scoped(config.desired, kinds), live, provider, options,
+                        now=now or datetime.now(UTC))
     plan = result.plan
     if live_snapshot is not None:
         from scsync.ops.snapshot import read_snapshot, snapshot_note
@@ -300,7 +304,8 @@ def _saved(config: Config, provider: Provider, plan_file: Path, *,
     saved = read_plan(plan_file)
     if force and not saved.forced:
         saved = saved.model_copy(update={"forced": True})
-    live = provider.read()
+    kinds, lists = read_scope(config.desired, plan_options(config))
+    live = provider.read(kinds, lists=lists)
     remaining = prepare_saved_plan(saved, config_digest=config.digest(), live=live)
     return Planned(config, saved, live, list(config.warnings)), remaining.done
 

@@ -21,6 +21,9 @@ Controls, under ``/_emulator/`` (loopback clients only; no auth, rate limit or f
   "user", "id": ID or "type/service_id"}, "updates": {...}}``: an out-of-band change by that user,
   with the API's rules, recorded in the settings history like a web-app edit.
 - ``GET /_emulator/state``: the whole account as a fixture document (no tokens).
+
+With ``api="public"`` the application answers ``not_found`` for every operation that
+``schemas/platform-api.openapi.yaml`` marks proposed (``scsync.emulator.evidence``).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from scsync.emulator import controls, groups, ratelimit
+from scsync.emulator import controls, evidence, groups, ratelimit
 from scsync.emulator.auth import Token, authenticate, refresh, require_admin, require_scopes
 from scsync.emulator.clock import iso
 from scsync.emulator.errors import ApiError, DropConnection, not_found
@@ -56,8 +59,9 @@ class EmulatorApp:
     """The WSGI callable of one emulated account."""
 
     def __init__(self, platform: Platform, *, rate_limit: tuple[int, int] | None = None,
-                 faults: Faults | None = None) -> None:
+                 faults: Faults | None = None, api: str = "full") -> None:
         self.platform = platform
+        self.hidden = evidence.hidden_operations(api)
         self.rate_limit = rate_limit or ratelimit.DEFAULT
         self.injector = Injector(faults or Faults())
         self.map = Map([Rule(r.path.replace("{a}", "<int:a>"), methods=[r.method], endpoint=r)
@@ -158,6 +162,8 @@ class EmulatorApp:
         except MethodNotAllowed:
             raise ApiError("invalid_http_method",
                            f"{request.method} is not allowed on {path}") from None
+        if (route.method, evidence.template(route.path)) in self.hidden:
+            raise not_found(f"unknown path {path}")
         return route, dict(args)
 
     def _oauth(self, request: Request) -> dict[str, Any]:

@@ -45,10 +45,12 @@ def emulator() -> None:
 @click.option("--fault-slow-rate", default=0.0, type=float)
 @click.option("--latency-ms", default=0, type=int)
 @click.option("--fault-seed", default=None, type=int)
+@click.option("--api", type=click.Choice(["full", "public"]), default="full", show_default=True,
+              help="public: answer not_found for every operation without public evidence.")
 def serve(db: Path, host: str, port: int, fixture: Path | None,
           rate_limit: tuple[int, int] | None, fault_error_rate: float, fault_drop_rate: float,
           fault_lost_response_rate: float, fault_slow_rate: float, latency_ms: int,
-          fault_seed: int | None) -> None:
+          fault_seed: int | None, api: str) -> None:
     """Serve the platform API on HTTP (loopback unless --host says otherwise)."""
     from scsync.emulator.emulator import open_emulator
     from scsync.emulator.server import serve as serve_forever
@@ -57,7 +59,7 @@ def serve(db: Path, host: str, port: int, fixture: Path | None,
         faults = Faults(error_rate=fault_error_rate, drop_rate=fault_drop_rate,
                         lost_response_rate=fault_lost_response_rate, slow_rate=fault_slow_rate,
                         latency_ms=latency_ms, seed=fault_seed)
-        emu = open_emulator(db, fixture=fixture, rate_limit=rate_limit, faults=faults)
+        emu = open_emulator(db, fixture=fixture, rate_limit=rate_limit, faults=faults, api=api)
     except EmulatorError as exc:
         raise click.ClickException(str(exc)) from None
     serve_forever(emu, host=host, port=port, announce=_say)

@@ -18,6 +18,11 @@ LINKS = ("twitter", "facebook", "linkedin", "instagram")
 FIELDS = ("account_role", "business_hours_schedule_id", "social_links")
 
 
+def roles() -> list[dict[str, Any]]:
+    """The account's roles as ``GET /{a}/settings/userroles`` lists them."""
+    return [{"id": ident, "name": name} for name, ident in ROLES.items()]
+
+
 def get(tx: Tx, user_id: int) -> dict[str, Any]:
     return existing(tx, "users", user_id, "user")
 

@@ -61,6 +61,8 @@ def flow_refs(resource: Resource) -> Iterator[tuple[str, str]]:
 
 
 def check_flows(desired: Mapping[ResourceKey, Resource], live: LiveState) -> list[Problem]:
+    if not live.has("flows"):  # not read: nothing names a flow, or plan.availability says why
+        return []
     flows = {flow.name: flow for flow in live.flows}
     listing = ", ".join(sorted(flows, key=str.casefold)) or "none"
     problems = []
@@ -70,7 +72,10 @@ def check_flows(desired: Mapping[ResourceKey, Resource], live: LiveState) -> lis
         for path, name in flow_refs(resource):
             where = (resource.location(path), resource.address, path)
             flow = flows.get(name)
-            if flow is None:
+            if flow is None and str(name).startswith("#"):
+                problems.append(Problem(f"no flow with id {name[1:]} on the platform; flows are: "
+                                        f"{listing}", *where))
+            elif flow is None:
                 problems.append(Problem(f'no flow named "{name}" on the platform; flows are: '
                                         f"{listing}", *where))
             elif not flow.enabled:
@@ -185,7 +190,7 @@ def _group_members(groups: list[Resource], desired: Mapping[ResourceKey, Resourc
     problems = []
     for group in groups:
         for i, profile in enumerate(group.fields.get("profiles") or []):
-            if live.find(ResourceKey.of(Kind.PROFILE, profile)) is None:
+            if live.has("profiles") and live.find(ResourceKey.of(Kind.PROFILE, profile)) is None:
                 problems.append(_member_problem(group, f"profiles[{i}]", (
                     f"profile {profile} is not on the platform; connect it in Social Connect "
                     "(Account settings > Profiles > Add profile), then plan again")))

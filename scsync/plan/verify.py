@@ -12,6 +12,7 @@ from scsync.plan.ledger import Ledger
 from scsync.plan.model import Change, Plan
 from scsync.plan.options import PlanOptions
 from scsync.plan.planner import make_plan
+from scsync.plan.scope import read_scope, scoped
 from scsync.providers.base import Provider
 from scsync.resources import Resource, ResourceKey
 
@@ -34,9 +35,11 @@ def unconverged(plan: Plan) -> list[str]:
 
 def verify(desired: Mapping[ResourceKey, Resource], provider: Provider, options: PlanOptions,
            *, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> tuple[Plan, list[str]]:
-    """Re-read the platform, plan again, and return that plan with its non-converged items."""
-    live = provider.read()
-    plan = make_plan(desired, live, provider, options, now=now())
+    """Re-read the platform (what the plan read), plan again, and return that plan with its
+    non-converged items."""
+    kinds, lists = read_scope(desired, options)
+    live = provider.read(kinds, lists=lists)
+    plan = make_plan(scoped(desired, kinds), live, provider, options, now=now())
     return plan, unconverged(plan)
 
 

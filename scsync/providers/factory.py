@@ -108,7 +108,8 @@ def _emulator_provider(settings: Mapping[str, Any], *, base_dir: Path, max_wait_
     try:
         emulator = open_emulator(db, fixture=base_dir / str(fixture) if fixture else None,
                                  rate_limit=parse_rate_limit(settings.get("rate_limit")),
-                                 faults=dict(settings.get("faults") or {}) or None)
+                                 faults=dict(settings.get("faults") or {}) or None,
+                                 api=str(settings.get("api") or "full"))
     except EmulatorError as exc:
         raise ProviderError(f"the emulator could not start: {exc}") from None
     close: Callable[[], None] = emulator.close
