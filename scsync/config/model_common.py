@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from scsync.config.secrets import REFERENCE_START
@@ -67,7 +67,8 @@ def _flow(value: str) -> str:
 
 def _flow_id(value: Any) -> Any:
     """``{flow_id: 501}`` -> ``"#501"``: a flow given by its platform id (needed where the
-    platform does not list flows), in the form a live flow without a known name takes."""
+    platform does not list flows), in the form a live flow without a known name takes; the plan
+    names it when the flows are read (``scsync.plan.availability``)."""
     if isinstance(value, dict) and set(value) == {"flow_id"}:
         ident = value["flow_id"]
         if isinstance(ident, bool) or not isinstance(ident, int) or ident < 1:
@@ -76,19 +77,18 @@ def _flow_id(value: Any) -> Any:
     return value
 
 
-def _flow_item(value: Any) -> Any:
-    """A ``{label|question, flow_id}`` item as ``{label|question, flow: "#ID"}``."""
-    if isinstance(value, dict) and "flow_id" in value and "flow" not in value:
-        rest = {k: v for k, v in value.items() if k != "flow_id"}
-        return {**rest, "flow": _flow_id({"flow_id": value["flow_id"]})}
-    return value
-
-
 Text = Annotated[str, BeforeValidator(_no_reference)]
 Colour = Annotated[str, AfterValidator(_colour), Field(pattern=_COLOUR.pattern)]
 Url = Annotated[str, AfterValidator(_url), Field(pattern=r"^https?://")]
 Email = Annotated[str, AfterValidator(_email)]
-FlowName = Annotated[str, BeforeValidator(_flow_id, json_schema_input_type=Any),
+class FlowById(Strict):
+    """A flow given by its platform id, where the platform does not list flows by name."""
+
+    flow_id: Annotated[int, Field(ge=1)]
+    """The flow's id on the platform."""
+
+
+FlowName = Annotated[str, BeforeValidator(_flow_id, json_schema_input_type=str | FlowById),
                      AfterValidator(_flow), Field(min_length=1)]
 
 
@@ -100,9 +100,8 @@ class Lifecycle(Strict):
 
 
 class FlowButton(Strict):
-    """A button: its label and the flow it starts (``flow: NAME`` or ``flow_id: ID``)."""
-
-    _flow_id = model_validator(mode="before")(_flow_item)
+    """A button: its label and the flow it starts (``flow: NAME`` or
+    ``flow: {flow_id: ID}``)."""
 
     label: Text
     """The text on the button."""
@@ -111,10 +110,8 @@ class FlowButton(Strict):
 
 
 class IceBreaker(Strict):
-    """A question offered before the conversation starts, and the flow it starts (``flow: NAME``
-    or ``flow_id: ID``)."""
-
-    _flow_id = model_validator(mode="before")(_flow_item)
+    """A question offered before the conversation starts, and the flow it starts (``flow: NAME`` or
+    ``flow: {flow_id: ID}``)."""
 
     question: Text
     """The question shown to the customer."""

@@ -55,7 +55,7 @@ def flow_problems(desired: Mapping[ResourceKey, Resource], live: LiveState) -> l
             if not str(name).startswith("#"):
                 problems.append(Problem(
                     f'flow "{name}" cannot be found by name: this platform does not list flows '
-                    f"({missing_endpoint(gone)}); refer to it by id instead (flow_id: ID)",
+                    f"({missing_endpoint(gone)}); refer to it by id instead (flow: {flow_id: ID})",
                     resource.location(path), resource.address, path))
     return problems
 

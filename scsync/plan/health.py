@@ -15,7 +15,7 @@ from scsync.resources import Kind, stream_address
 
 # What a missing list costs, as the health item says it.
 LOST = {
-    "flows": "flows cannot be read; refer to a flow by its id (flow_id: ID) instead of its name",
+    "flows": "flows cannot be read; refer to a flow by its id (flow: {flow_id: ID}) instead of its name",
     "connectedprofiles": "connected profiles cannot be read; new authorized streams cannot be "
                          "checked or given the connected profile that admins their page",
     "profiles": "Profile Manager settings (profiles) cannot be read or planned",
