@@ -19,6 +19,7 @@ from scsync.plan.health import missing_endpoint
 from scsync.providers.base import KIND_LISTS, LiveState
 from scsync.resources import FLOW_FIELDS, FLOW_LIST_FIELDS, Kind, Resource, ResourceKey
 
+
 def _first(resources: list[Resource]) -> Resource:
     return min(resources, key=lambda r: (r.location() is None, str(r.location() or ""), r.name))
 
@@ -55,7 +56,8 @@ def flow_problems(desired: Mapping[ResourceKey, Resource], live: LiveState) -> l
             if not str(name).startswith("#"):
                 problems.append(Problem(
                     f'flow "{name}" cannot be found by name: this platform does not list flows '
-                    f"({missing_endpoint(gone)}); refer to it by id instead (flow: {flow_id: ID})",
+                    f"({missing_endpoint(gone)}); refer to it by id instead "
+                    "(flow: {flow_id: ID})",
                     resource.location(path), resource.address, path))
     return problems
 

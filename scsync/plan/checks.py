@@ -11,7 +11,7 @@ from typing import Any
 from scsync.errors import Problem
 from scsync.plan.diff import DiffResult
 from scsync.plan.graph import cycle_problem
-from scsync.plan.health import MISSING_PERMISSIONS, user_label
+from scsync.plan.health import MISSING_PERMISSIONS, missing_endpoint, user_label
 from scsync.plan.options import PlanOptions
 from scsync.providers.base import ConnectedProfile, LiveState
 from scsync.providers.pages import page_index
@@ -73,8 +73,10 @@ def check_flows(desired: Mapping[ResourceKey, Resource], live: LiveState) -> lis
             where = (resource.location(path), resource.address, path)
             flow = flows.get(name)
             if flow is None and str(name).startswith("#"):
+                ids = ", ".join(f"{f.id} ({f.name})"
+                                for f in sorted(live.flows, key=lambda f: f.id))
                 problems.append(Problem(f"no flow with id {name[1:]} on the platform; flows are: "
-                                        f"{listing}", *where))
+                                        f"{ids or 'none'}", *where))
             elif flow is None:
                 problems.append(Problem(f'no flow named "{name}" on the platform; flows are: '
                                         f"{listing}", *where))
@@ -126,6 +128,12 @@ def _stream_problems(resource: Resource, index: int, profile: str,
                      live: LiveState) -> list[Problem]:
     path = f"streams[{index}]"
     where = (resource.location(path), resource.address, path)
+    if (gone := live.unavailable.get("connectedprofiles")) is not None:
+        return [Problem(f"the connected profiles cannot be read on this platform "
+                        f"({missing_endpoint(gone)}), so the authorized stream {profile} cannot "
+                        "be checked or given the connected profile that admins its page; make "
+                        "it unauthorized (authorized: false) or add it in Social Connect",
+                        *where)]
     admins = page_admins(profile, live)
     usable = [cp for cp in admins if not cp.expired]
     if not admins:

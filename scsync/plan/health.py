@@ -15,7 +15,8 @@ from scsync.resources import Kind, stream_address
 
 # What a missing list costs, as the health item says it.
 LOST = {
-    "flows": "flows cannot be read; refer to a flow by its id (flow: {flow_id: ID}) instead of its name",
+    "flows": "flows cannot be read; refer to a flow by its id (flow: {flow_id: ID}) instead "
+             "of its name",
     "connectedprofiles": "connected profiles cannot be read; new authorized streams cannot be "
                          "checked or given the connected profile that admins their page",
     "profiles": "Profile Manager settings (profiles) cannot be read or planned",
@@ -39,7 +40,8 @@ def health(live: LiveState, *, calls: int, now: datetime, warning_days: int,
            warnings: Iterable[Problem] = ()) -> list[HealthItem]:
     """Every health item, most urgent kind first."""
     return (unavailable(live) + expired_streams(live) + expired_connected_profiles(live)
-            + missing_permissions(live) + token_expiry(live, now, warning_days) + rate_budget(live, calls)
+            + missing_permissions(live) + token_expiry(live, now, warning_days)
+            + rate_budget(live, calls)
             + [plan_warning(p) for p in warnings if p.code != MISSING_PERMISSIONS])
 
 

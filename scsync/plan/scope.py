@@ -3,11 +3,11 @@ need, and nothing else. Every read is a call of a 350-an-hour budget, and a plat
 an endpoint must not fail the plan of a config that never needed it.
 
 A config with only users reads ``/me``, ``/me/accounts``, the users, and the roles when a user
-has a ``role:``. Flows are read
-only when a profile names one (a flow given by id, ``flow_id:``, needs no read); connected
-profiles only when a topic has an authorized stream; the profiles whenever profiles are managed
-or a topic has an authorized stream (its page is found through them). Profile groups need only
-their own list: a member profile is then sent by its handle as the service id.
+has a ``role:``. Flows are read only when a profile refers to one (by name, or by id to check
+that it exists); connected profiles only when a topic has an authorized stream; the profiles
+whenever profiles are managed or a topic has an authorized stream (its page is found through
+them). Profile groups need only their own list: unless the profiles are read for another kind, a
+member profile is sent with its handle as the service id.
 """
 
 from __future__ import annotations
@@ -48,10 +48,6 @@ def managed_kinds(desired: Mapping[ResourceKey, Resource],
     return frozenset((declared | owned) & target_kinds(options.targets))
 
 
-def _named_flows(resource: Resource) -> bool:
-    return any(not str(name).startswith("#") for _, name in flow_refs(resource))
-
-
 def _authorized_streams(resource: Resource) -> bool:
     return any(s.get("authorized", True) for s in resource.fields.get("streams") or [])
 
@@ -62,7 +58,7 @@ def lists_for(desired: Mapping[ResourceKey, Resource], kinds: frozenset[Kind]) -
     chosen = [r for key, r in desired.items() if key.kind in kinds]
     if any(r.kind is Kind.USER and "role" in r.fields for r in chosen):
         lists.add("userroles")
-    if any(r.kind is Kind.PROFILE and _named_flows(r) for r in chosen):
+    if any(r.kind is Kind.PROFILE and any(flow_refs(r)) for r in chosen):
         lists.add("flows")
     if any(r.kind is Kind.TOPIC and _authorized_streams(r) for r in chosen):
         lists |= {"profiles", "connectedprofiles"}
