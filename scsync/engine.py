@@ -2,8 +2,8 @@
 and returns values; errors are ``ScsyncError``s.
 
 Offline: ``load``, ``validate``, ``config_schema``, ``fmt``. Against the platform (through the
-config's provider, secrets resolved only here): ``plan``, ``apply``, ``drift``, ``snapshot``,
-``export``, ``groups_export``.
+config's provider, secrets resolved only here): ``plan``, ``apply``, ``drift``, ``doctor``,
+``snapshot``, ``export``, ``groups_export``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from scsync.providers.factory import build_provider
 from scsync.resources import Kind
 
 if TYPE_CHECKING:  # the rest is imported where used: a plan needs neither apply nor the parser
+    from scsync.ops.doctor import DoctorReport
     from scsync.ops.drift import DriftReport
     from scsync.ops.export import ExportResult
     from scsync.plan.ledger import Ledger
@@ -330,6 +331,15 @@ def snapshot(root: Path, out: Path, *, var_files: Sequence[Path] = (),
     config = load(root, var_files=var_files)
     with session(config, hooks=hooks) as provider:
         return write_snapshot(provider, out)  # type: ignore[arg-type]
+
+
+def doctor(root: Path, *, var_files: Sequence[Path] = (), hooks: Hooks = Hooks()) -> DoctorReport:
+    """Check, with read-only calls, what the platform offers of what the config needs."""
+    from scsync.ops.doctor import diagnose
+
+    config = load(root, var_files=var_files)
+    with session(config, hooks=hooks) as provider:
+        return diagnose(config.desired, plan_options(config), provider)
 
 
 def export(root: Path, out: Path, *, kinds: str | None = None, lenient: bool = False,

@@ -105,7 +105,7 @@ class SocialConnectProvider:
         wanted = default_lists(kinds) if lists is None else frozenset(lists)
         start = self.client.reads
         me = parse.parse_me(self.client.get("/me"))
-        account, projects = self._account()
+        account, projects = self.find_account()
         live = LiveState(account=account, me=me, resources={}, projects=projects)
         if not self._has_groups(account):
             wanted -= {"profilegroups"}
@@ -161,7 +161,8 @@ class SocialConnectProvider:
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.client.now(), tz=UTC)
 
-    def _account(self) -> tuple[Account, list[Mapping[str, Any]]]:
+    def find_account(self) -> tuple[Account, list[Mapping[str, Any]]]:
+        """This account and its projects, from ``/me/accounts``."""
         for page in self.client.pages("/me/accounts"):
             for item in page:
                 if str(item.get("id")) == str(self.account_id):
