@@ -317,9 +317,11 @@ def drift(root: Path, *, var_files: Sequence[Path] = (), hooks: Hooks = Hooks(),
     from scsync.ops.drift import detect_drift
 
     config = load(root, var_files=var_files, cache=True)
+    options = plan_options(config)
+    kinds, lists = read_scope(config.desired, options)
     with session(config, hooks=hooks) as provider:
-        live = provider.read()
-        return detect_drift(config.desired, live, provider, plan_options(config),
+        live = provider.read(kinds, lists=lists)
+        return detect_drift(scoped(config.desired, kinds), live, provider, options,
                             now=now or datetime.now(UTC))
 
 

@@ -81,6 +81,7 @@ class EmulatorApp:
         token, window, error = self._admit(request, path)
         status, body = 200, None
         notes: dict[str, str] = {}
+        headers = window.headers()
         try:
             if error is not None:
                 raise error
@@ -91,6 +92,7 @@ class EmulatorApp:
         except ApiError as exc:
             status, body = exc.status, exc.body()
             notes = {"error": exc.error}
+            headers.update(exc.headers)
             if decision.error and exc.error == "internal_server_error":
                 notes["fault"] = "error"
         except DropConnection:
@@ -99,7 +101,7 @@ class EmulatorApp:
         if decision.lost:
             notes["fault"] = "lost"
         self._log(request, path, status, token, notes)
-        return self._finish(decision, json_response(body, status, window.headers()))
+        return self._finish(decision, json_response(body, status, headers))
 
     def _finish(self, decision: Decision, response: Response) -> Response:
         if decision.delay_s:
@@ -159,9 +161,10 @@ class EmulatorApp:
             route, args = adapter.match(path, method=request.method)
         except NotFound:
             raise not_found(f"unknown path {path}") from None
-        except MethodNotAllowed:
-            raise ApiError("invalid_http_method",
-                           f"{request.method} is not allowed on {path}") from None
+        except MethodNotAllowed as exc:
+            allowed = ", ".join(sorted(exc.valid_methods or ()))
+            raise ApiError("invalid_http_method", f"{request.method} is not allowed on {path}",
+                           headers={"Allow": allowed}) from None
         if (route.method, evidence.template(route.path)) in self.hidden:
             raise not_found(f"unknown path {path}")
         return route, dict(args)

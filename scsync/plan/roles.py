@@ -29,9 +29,9 @@ def check_roles(desired: Mapping[ResourceKey, Resource], live: LiveState,
     """Every problem of the roles config sets (``matched``: desired key -> live user)."""
     users = sorted((r for r in desired.values() if r.kind is Kind.USER and "role" in r.fields),
                    key=lambda r: r.key)
-    if not users:
-        return []
     gone = live.unavailable.get("userroles")
+    if not users or (gone is None and not live.has("userroles")):
+        return []  # no role in config, or the roles were not read (a hand-built state)
     if gone is not None:
         return [Problem(f"roles cannot be planned: this platform does not list them "
                         f"({missing_endpoint(gone)}); remove role: from the users",
