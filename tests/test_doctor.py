@@ -5,11 +5,13 @@ missing. Read-only: the emulator receives no write."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.cli_support import run_cli
+from tests.cli_support import CLARALINES, run_cli
 from tests.golden_util import assert_golden
 from tests.test_public_api import GROUPS, emu, make_config
 
@@ -64,3 +66,32 @@ def test_doctor_json(tmp_path: Path) -> None:
         ("GET", "/1001/settings/userroles", "public", "ok"),
         ("POST", "/1001/settings/user/{id}", "public", "not checked"),
         ("POST", "/1001/settings/user/{id}", "proposed", "not checked")]
+
+
+@pytest.mark.http
+def test_doctor_over_http_against_serve_api_public(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scsync", "emulator", "serve", "--db", str(tmp_path / "p.db"),
+         "--fixture", str(CLARALINES), "--port", "0", "--api", "public"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split(": ", 1)[1].strip()
+        token = process.stdout.readline().split(": ", 1)[1].strip()
+        root = tmp_path / "config"
+        root.mkdir()
+        (root / "scsync.yaml").write_text(
+            f"scsync: 1\nprovider:\n  type: socialconnect\n  base_url: {url}\n"
+            "  account_id: 1001\n  token: ${env:SCSYNC_TOKEN}\n", encoding="utf-8")
+        (root / "profiles.yaml").write_text(PROFILES, encoding="utf-8")
+        result = run_cli(["doctor", "-C", str(root), "--format", "json"],
+                         env={"SCSYNC_TOKEN": token})
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    assert result.exit_code == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert [(e["path"], e["status"], e["detail"]) for e in report["endpoints"]
+            if e["status"] == "missing"] == [("/1001/settings/flows", "missing", "not_found"),
+                                             ("/1001/settings/profiles", "missing", "not_found")]
+    assert token not in result.stdout

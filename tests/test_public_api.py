@@ -233,3 +233,31 @@ def test_a_flow_named_when_flows_are_missing_says_to_use_its_id() -> None:
          'flow "Refund" cannot be found by name: this platform does not list flows (GET '
          "/1001/settings/flows answered not_found); refer to it by id instead (flow: "
          "{flow_id: ID})")]
+
+
+def test_the_emulator_lists_roles_and_permissions_and_keeps_an_administrator(
+        tmp_path: Path) -> None:
+    import httpx
+
+    from scsync.emulator import open_emulator
+
+    emulator = open_emulator(tmp_path / "e.db", fixture=CLARALINES, api="public")
+    headers = {"Authorization": "Bearer demo-admin-token"}
+    try:
+        with httpx.Client(transport=httpx.WSGITransport(app=emulator.wsgi), headers=headers,
+                          base_url="http://emulator.local") as client:
+            roles = client.get("/1001/settings/userroles").json()["response"]
+            permissions = client.get("/me/permissions").json()["response"]
+            demote_alice = client.post("/1001/settings/user/2",
+                                       data={"updates": '{"account_role": 2}'})
+            demote_ops = client.post("/1001/settings/user/1",
+                                     data={"updates": '{"account_role": "agent"}'})
+    finally:
+        emulator.close()
+    assert roles["data"] == [{"id": 1, "name": "admin"}, {"id": 2, "name": "agent"}]
+    assert permissions == {"scopes": ["accounts_read", "accounts_write"]}
+    assert demote_alice.json()["response"]["account_role"] == {"id": 2, "name": "agent"}
+    assert demote_ops.status_code == 400
+    assert demote_ops.json() == {"code": 400, "error": "invalid_parameter",
+                                 "error_description": "the account must keep at least one "
+                                                      "administrator"}
