@@ -261,3 +261,12 @@ def test_the_emulator_lists_roles_and_permissions_and_keeps_an_administrator(
     assert demote_ops.json() == {"code": 400, "error": "invalid_parameter",
                                  "error_description": "the account must keep at least one "
                                                       "administrator"}
+
+
+def test_drift_on_a_public_platform_names_the_missing_endpoint(tmp_path: Path) -> None:
+    profiles = 'profiles:\n  twitter/ClaraLines:\n    color: "#6A1B9A"\n'
+    root = make_config(tmp_path / "config", "public", users=USERS, profiles=profiles)
+    result = run_cli(["drift", "-C", str(root)])
+    assert result.exit_code == 1
+    assert "profiles are not available on this platform (GET /1001/settings/profiles answered " \
+           "not_found)" in result.stderr
