@@ -270,3 +270,13 @@ def test_drift_on_a_public_platform_names_the_missing_endpoint(tmp_path: Path) -
     assert result.exit_code == 1
     assert "profiles are not available on this platform (GET /1001/settings/profiles answered " \
            "not_found)" in result.stderr
+
+
+def test_a_refused_write_without_public_evidence_says_so(tmp_path: Path) -> None:
+    root = make_config(tmp_path / "config", "public", topics="topics:\n  New One: {}\n")
+    result = run_cli(["apply", "-C", str(root), "--auto-approve"])
+    assert result.exit_code == 1
+    assert ("[1/1] FAILED topic.New One: the platform refused POST /1001/settings/topics: "
+            "not_found: unknown path /1001/settings/topics (POST /{a}/settings/topics has no "
+            "public evidence: this platform may not offer it; `scsync doctor` lists what the "
+            "config needs)") in result.stdout

@@ -47,6 +47,18 @@ def default_lists(kinds: frozenset[Kind] | None) -> frozenset[str]:
     return frozenset(lists)
 
 
+def _unproven(exc: NotFoundError, method: str, path: str) -> NotFoundError:
+    """``exc``, saying so when the endpoint has no public evidence (the platform may lack it)."""
+    from scsync.providers import apispec  # read only when a write is refused
+
+    operation = apispec.find(method, path)
+    if operation is None or operation.evidence != "proposed":
+        return exc
+    return NotFoundError(f"{exc} ({method} {operation.path} has no public evidence: this "
+                         "platform may not offer it; `scsync doctor` lists what the config "
+                         "needs)", exc.response)
+
+
 def unavailable_error(exc: ProviderError) -> str | None:
     """The error id when ``exc`` says the platform does not offer the endpoint, else None."""
     info = exc.response
@@ -228,10 +240,13 @@ class SocialConnectProvider:
         path, form = resolve_path(call.path, ids), resolve_refs(call.form, ids)
         self._live = None
         logger.debug("%s %s (%s %s)", call.method, path, call.action, call.address)
-        if call.method == "DELETE":
-            self.client.delete(path)
-            return None
-        body = self.client.post(path, form, idempotent=call.action != "create")
+        try:
+            if call.method == "DELETE":
+                self.client.delete(path)
+                return None
+            body = self.client.post(path, form, idempotent=call.action != "create")
+        except NotFoundError as exc:
+            raise _unproven(exc, call.method, path) from None
         if call.action == "create" and isinstance(body, dict) and body.get("id") is not None:
             return str(body["id"])
         return None
