@@ -27,7 +27,7 @@ from scsync.plan.model import Plan
 from scsync.plan.options import PlanOptions, Safety
 from scsync.plan.planner import build_plan
 from scsync.plan.scope import read_scope, scoped
-from scsync.providers.base import LiveState, Provider
+from scsync.providers.base import KIND_LISTS, LiveState, Provider
 from scsync.providers.factory import build_provider
 from scsync.resources import Kind
 
@@ -355,6 +355,10 @@ def export(root: Path, out: Path, *, kinds: str | None = None, lenient: bool = F
     config = load(root, var_files=var_files)
     with session(config, hooks=hooks) as provider:
         live = provider.read(chosen)
+    for kind, name in KIND_LISTS.items():
+        if (gone := live.unavailable.get(name)) is not None and hooks.on_notice is not None:
+            hooks.on_notice(f"warning: {kind.noun}s not exported: they are not available on "
+                            f"this platform ({gone.endpoint} answered {gone.error})")
     return export_config(live, out, kinds=chosen, lenient=lenient,
                          settings_text=settings_text_for(root, out))
 

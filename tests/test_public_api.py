@@ -280,3 +280,13 @@ def test_a_refused_write_without_public_evidence_says_so(tmp_path: Path) -> None
             "not_found: unknown path /1001/settings/topics (POST /{a}/settings/topics has no "
             "public evidence: this platform may not offer it; `scsync doctor` lists what the "
             "config needs)") in result.stdout
+
+
+def test_export_says_which_kinds_the_platform_does_not_offer(tmp_path: Path) -> None:
+    root = make_config(tmp_path / "config", "public")
+    result = run_cli(["export", "-C", str(root), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ("warning: profiles not exported: they are not available on this "
+                             "platform (GET /1001/settings/profiles answered not_found)\n")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "profile_groups.yaml", "scsync.yaml", "topics.yaml", "users.yaml"]
