@@ -202,6 +202,19 @@ def test_role_rules_fail_before_any_write(tmp_path: Path, case: str) -> None:
     assert [c for c in emu(root).calls() if c["method"] != "GET"] == []
 
 
+def test_only_an_administrator_token_changes_roles(tmp_path: Path) -> None:
+    root = make_config(tmp_path / "config", "public",
+                       users="users:\n  alice@claralines.example: {role: agent}\n")
+    (root / "scsync.yaml").write_text(SETTINGS.format(fixture=CLARALINES, api="public")
+                                      + "  user: agent@claralines.example\n", encoding="utf-8")
+    result = run_cli(["plan", "-C", str(root)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "users.yaml:2:36: user.alice@claralines.example role: only an administrator can change "
+        "a role, and scsync runs with the token of agent@claralines.example (agent); run it "
+        "with an administrator's token\n")
+
+
 def test_roles_missing_on_the_platform_fail_only_the_role(tmp_path: Path) -> None:
     from scsync.plan.roles import check_roles
     from scsync.providers.base import Unavailable

@@ -1,7 +1,7 @@
 """Plan-time rules of users' roles (domain.md, "User roles"): a role is one of the account's
-roles (matched by name, case-insensitively); a plan never leaves the account without an
-administrator and never demotes the user whose token scsync runs with (that would lock scsync
-out mid-apply)."""
+roles (matched by name, case-insensitively); only an administrator's token changes roles; a plan
+never leaves the account without an administrator and never demotes the user whose token scsync
+runs with (that would lock scsync out mid-apply)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,20 @@ def check_roles(desired: Mapping[ResourceKey, Resource], live: LiveState,
     problems = [Problem(f'no role named "{r.fields["role"]}" on the platform; roles are: '
                         f"{listing}", *_where(r))
                 for r in users if str(r.fields["role"]).casefold() not in names]
-    return problems + _demotions(users, live, matched)
+    return problems + _token_rights(users, live, matched) + _demotions(users, live, matched)
+
+
+def _token_rights(users: list[Resource], live: LiveState,
+                  matched: Mapping[ResourceKey, Resource]) -> list[Problem]:
+    """Only an administrator's token can change a role."""
+    changed = [want for want in users if (have := matched.get(want.key)) is not None
+               and str(have.fields.get("role") or "").casefold()
+               != str(want.fields["role"]).casefold()]
+    if not changed or is_admin(live.me.role):
+        return []
+    return [Problem(f"only an administrator can change a role, and scsync runs with the token of "
+                    f"{live.me.email} ({live.me.role or 'no role'}); run it with an "
+                    "administrator's token", *_where(changed[0]))]
 
 
 def _demotions(users: list[Resource], live: LiveState,
