@@ -37,7 +37,10 @@ class Operation:
 
 @cache
 def operations(spec: Path = SPEC) -> tuple[Operation, ...]:
-    """Every operation of the API description."""
+    """Every operation of the API description; none when it is not installed (a wheel carries
+    only the package: ``doctor`` then shows the evidence as unknown)."""
+    if not spec.exists():
+        return ()
     try:
         doc = yaml.safe_load(spec.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
