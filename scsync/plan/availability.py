@@ -3,8 +3,8 @@ offer (``LiveState.unavailable``) makes its kind "not available on this platform
 so once (a health item naming the endpoint, ``scsync.plan.health``), plans every other kind, and
 fails only for what the config asks of a missing one, naming the endpoint.
 
-Flows given by id (``flow_id:``, ``#ID`` in the desired state) are resolved to their names here
-when the flows were read, so both sides compare alike.
+Flows given by id (``flow: {flow_id: ID}``, ``#ID`` in the desired state) are resolved to their
+names here when the flows were read, so both sides compare alike.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from scsync.errors import Problem
+from scsync.errors import Location, Problem
 from scsync.plan.checks import flow_refs
 from scsync.plan.health import missing_endpoint
 from scsync.providers.base import KIND_LISTS, LiveState
@@ -21,7 +21,9 @@ from scsync.resources import FLOW_FIELDS, FLOW_LIST_FIELDS, Kind, Resource, Reso
 
 
 def _first(resources: list[Resource]) -> Resource:
-    return min(resources, key=lambda r: (r.location() is None, str(r.location() or ""), r.name))
+    """The object the config declares first (by file, line and column)."""
+    nowhere = Location("", 0, 0)
+    return min(resources, key=lambda r: (r.location() is None, r.location() or nowhere, r.name))
 
 
 def unavailable_kinds(desired: Mapping[ResourceKey, Resource],
