@@ -100,11 +100,15 @@ def test_every_request_the_provider_builds_is_a_described_operation(account: Acc
     account.replace("users.yaml", "  agent@claralines.example:\n",
                     "  agent@claralines.example:\n    role: admin\n")
     for args in (["plan", "-o", str(account.base / "plan.json")],
-                 ["apply", "--auto-approve"], ["drift"], ["doctor"]):
+                 ["apply", "--auto-approve"], ["doctor"]):
         result = account.cli(*args, "-C", str(account.root))
-        assert result.exit_code in (0, 2), result.stderr
+        assert result.exit_code == 0, result.stderr
+    account.emu.edit("alice@claralines.example", "user", 1,
+                     {"social_links": {"linkedin": "https://linkedin.com/in/someone-else"}})
+    assert account.cli("drift", "-C", str(account.root)).exit_code == 2  # reads the history
     calls = account.emu.calls()
     assert {c["method"] for c in calls} == {"GET", "POST", "DELETE"}
+    assert any(c["path"] == "/1001/settings/history" for c in calls)
     for call in calls:
         op = apispec.find(call["method"], call["path"])
         assert op is not None, f"{call['method']} {call['path']} is not in {SPEC.name}"
