@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from scsync.providers import apispec
 from tests.cli_support import CLARALINES, Emu, run_cli
 
 SETTINGS = """\
@@ -64,6 +65,7 @@ def test_users_and_groups_plan_apply_and_converge(tmp_path: Path, api: str) -> N
     planned = run_cli(["plan", "-C", str(root), "--detailed-exitcode"])
     assert planned.exit_code == 2, planned.stderr
     assert sorted(reads(root)) == sorted(PUBLIC_READS)
+    assert {apispec.find(method, path).evidence for method, path in reads(root)} == {"public"}
     assert '~ role = "agent" -> "Admin"' in planned.stdout
     assert "POST   /1001/settings/user/3          update  user.agent@claralines.example" in (
         planned.stdout)
