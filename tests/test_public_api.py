@@ -132,16 +132,18 @@ def test_missing_lists_are_health_items_and_the_rest_is_planned(tmp_path: Path) 
     root = make_config(tmp_path / "config", "public", topics=CARE)
     result = run_cli(["plan", "-C", str(root), "--format", "json", "--detailed-exitcode"])
     assert result.exit_code == 0, result.stderr
+    text = run_cli(["plan", "-C", str(root)]).stdout
+    assert ("Warning: GET /1001/settings/profiles: not available on this platform (it answered "
+            "not_found): Profile Manager settings (profiles) cannot be read or planned") in text
     assert json.loads(result.stdout)["health"] == [
         {"kind": "unavailable", "severity": "warning",
          "address": "GET /1001/settings/connectedprofiles",
-         "message": "not available on this platform: GET /1001/settings/connectedprofiles "
-                    "answered not_found; connected profiles cannot be read; new authorized "
-                    "streams cannot be checked or given the connected profile that admins "
-                    "their page"},
+         "message": "not available on this platform (it answered not_found): connected "
+                    "profiles cannot be read; new authorized streams cannot be checked or given "
+                    "the connected profile that admins their page"},
         {"kind": "unavailable", "severity": "warning", "address": "GET /1001/settings/profiles",
-         "message": "not available on this platform: GET /1001/settings/profiles answered "
-                    "not_found; Profile Manager settings (profiles) cannot be read or planned"}]
+         "message": "not available on this platform (it answered not_found): Profile "
+                    "Manager settings (profiles) cannot be read or planned"}]
 
 
 def test_a_new_authorized_stream_needs_the_connected_profiles(tmp_path: Path) -> None:

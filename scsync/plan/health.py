@@ -48,7 +48,7 @@ def health(live: LiveState, *, calls: int, now: datetime, warning_days: int,
 def unavailable(live: LiveState) -> list[HealthItem]:
     """Each list the platform does not offer, once, with its endpoint and what it costs."""
     return [HealthItem(kind="unavailable", severity="warning", address=gone.endpoint,
-                       message=f"not available on this platform: {missing_endpoint(gone)}; "
+                       message=f"not available on this platform (it answered {gone.error}): "
                                f"{LOST.get(gone.list, gone.list + ' cannot be read')}")
             for gone in sorted(live.unavailable.values(), key=lambda g: g.path)]
 
