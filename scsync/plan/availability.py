@@ -32,7 +32,7 @@ def unavailable_kinds(desired: Mapping[ResourceKey, Resource],
     problems = []
     for kind, name in KIND_LISTS.items():
         gone = live.unavailable.get(name)
-        chosen = [r for key, r in desired.items() if key.kind is kind]
+        chosen = [r for key, r in desired.items() if key.kind is kind] if gone else []
         if gone is None or not chosen:
             continue
         first = _first(chosen)
