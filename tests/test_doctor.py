@@ -64,6 +64,7 @@ def test_doctor_json(tmp_path: Path) -> None:
         ("GET", "/me/permissions", "public", "ok"),
         ("GET", "/1001/settings/users", "public", "ok"),
         ("GET", "/1001/settings/userroles", "public", "ok"),
+        ("GET", "/1001/settings/history", "public", "ok"),
         ("POST", "/1001/settings/user/{id}", "public", "not checked"),
         ("POST", "/1001/settings/user/{id}", "proposed", "not checked")]
 

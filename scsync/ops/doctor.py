@@ -38,7 +38,7 @@ class EndpointCheck:
     status: str  # ok, missing, no permission, error, not checked (a write)
     detail: str = ""
     fields: tuple[str, ...] = ()  # for a write: the fields the config sends
-    needed: bool = True  # False for what doctor reads for itself (the token's scopes)
+    needed: bool = True  # False for what plan and apply do without (scopes, history)
 
     @property
     def failed(self) -> bool:
@@ -155,6 +155,8 @@ def diagnose(desired: Mapping[ResourceKey, Resource], options: PlanOptions,
     base = f"/{provider.account_id}/settings"
     report.endpoints += [_probe(provider, f"{base}/{name}", LIST_USES[name], {"limit": 1})[0]
                          for name in LISTS if name in lists]
+    history = _probe(provider, f"{base}/history", "drift: who changed what", {"limit": 1})[0]
+    report.endpoints.append(replace(history, needed=False))
     report.endpoints += _writes(desired, options, kinds, provider.account_id)
     report.rate = provider.client.rate
     return report
