@@ -69,7 +69,9 @@ def _flow_id(value: Any) -> Any:
     """``{flow_id: 501}`` -> ``"#501"``: a flow given by its platform id (needed where the
     platform does not list flows), in the form a live flow without a known name takes; the plan
     names it when the flows are read (``scsync.plan.availability``)."""
-    if isinstance(value, dict) and set(value) == {"flow_id"}:
+    if isinstance(value, dict):
+        if set(value) != {"flow_id"}:
+            raise fail("a flow is its name, or {flow_id: ID} (its platform id) alone")
         ident = value["flow_id"]
         if isinstance(ident, bool) or not isinstance(ident, int) or ident < 1:
             raise fail("flow_id must be the flow's platform id, a positive whole number")
