@@ -13,7 +13,7 @@ import pytest
 
 from tests.cli_support import CLARALINES, run_cli
 from tests.golden_util import assert_golden
-from tests.test_public_api import GROUPS, emu, make_config
+from tests.test_public_api import CARE, GROUPS, emu, make_config
 
 USERS = """\
 users:
@@ -87,6 +87,10 @@ def test_doctor_over_http_against_serve_api_public(tmp_path: Path) -> None:
         (root / "profiles.yaml").write_text(PROFILES, encoding="utf-8")
         result = run_cli(["doctor", "-C", str(root), "--format", "json"],
                          env={"SCSYNC_TOKEN": token})
+        (root / "profiles.yaml").unlink()
+        (root / "topics.yaml").write_text(CARE, encoding="utf-8")
+        planned = run_cli(["plan", "-C", str(root), "--format", "json"],
+                          env={"SCSYNC_TOKEN": token})  # lists fetched by threads over HTTP
     finally:
         process.terminate()
         process.communicate(timeout=10)
@@ -96,3 +100,6 @@ def test_doctor_over_http_against_serve_api_public(tmp_path: Path) -> None:
             if e["status"] == "missing"] == [("/1001/settings/flows", "missing", "not_found"),
                                              ("/1001/settings/profiles", "missing", "not_found")]
     assert token not in result.stdout
+    assert planned.exit_code == 0, planned.stderr
+    assert [h["address"] for h in json.loads(planned.stdout)["health"]] == [
+        "GET /1001/settings/connectedprofiles", "GET /1001/settings/profiles"]
