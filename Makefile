@@ -100,7 +100,7 @@ bench-full: $(STAMP)
 soak: $(STAMP)
 	SCSYNC_SOAK_FULL=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_soak.py \
 		tests/test_fuzz*.py tests/test_security*.py tests/test_apply_contract.py \
-		tests/test_plan_contract_property.py tests/test_rules_differential.py
+		tests/test_plan_contract_property.py tests/test_rules_differential.py tests/test_openapi.py
 	if $(BIN)/python -c 'import atheris' 2>/dev/null; then \
 		mkdir -p tests/output/atheris && $(BIN)/python tests/fuzz_atheris.py -runs=20000 \
 			-max_total_time=300 -artifact_prefix=tests/output/atheris/; \

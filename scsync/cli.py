@@ -421,6 +421,22 @@ def drift(dirs: tuple[Path, ...], var_files: tuple[Path, ...], fmt: Format,
 @main.command()
 @config_dir
 @var_files
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@max_wait_option
+def doctor(root: Path, var_files: tuple[Path, ...], fmt: str, max_wait: float) -> None:
+    """Check what the platform offers of what the config needs (read-only calls only):
+    exit 1 when something the config needs is missing."""
+    from scsync.ops.doctor_render import render as render_doctor
+
+    report = engine.doctor(root, var_files=var_files, hooks=hooks_for(status_console(), max_wait))
+    click.echo(render_doctor(report, fmt), nl=False)
+    click.get_current_context().exit(0 if report.ok else 1)
+
+
+@main.command()
+@config_dir
+@var_files
 @click.option("-o", "--out", required=True, type=click.Path(path_type=Path, dir_okay=False))
 @max_wait_option
 def snapshot(root: Path, var_files: tuple[Path, ...], out: Path, max_wait: float) -> None:

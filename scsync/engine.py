@@ -3,8 +3,8 @@ and returns values; errors are ``ScsyncError``s.
 
 Offline: ``load``, ``validate``, ``config_schema``, ``fmt``. Against the platform (through the
 config's provider, secrets resolved only here): ``plan``, ``prepare_apply`` (then the caller
-shows the plan, asks, and calls ``PendingApply.apply``), ``drift``, ``snapshot``, ``export``,
-``groups_export``. Nothing here renders or asks: that is the caller's.
+shows the plan, asks, and calls ``PendingApply.apply``), ``drift``, ``doctor``, ``snapshot``,
+``export``, ``groups_export``. Nothing here renders or asks: that is the caller's.
 """
 
 from __future__ import annotations
@@ -30,12 +30,14 @@ from scsync.plan.model import Plan
 from scsync.plan.options import PlanOptions, Safety
 from scsync.plan.planner import build_plan, check_targets
 from scsync.plan.safety import refusal_error
-from scsync.providers.base import LiveState, Provider
+from scsync.plan.scope import read_scope, scoped
+from scsync.providers.base import KIND_LISTS, LiveState, Provider
 from scsync.providers.factory import build_provider
 from scsync.providers.settings import EmulatorSettings, PlatformSettings, ProviderSettings
 from scsync.resources import Kind
 
 if TYPE_CHECKING:  # the rest is imported where used: a plan needs neither apply nor the parser
+    from scsync.ops.doctor import DoctorReport
     from scsync.ops.drift import DriftReport
     from scsync.ops.export import ExportResult
     from scsync.plan.ledger import Ledger
@@ -146,7 +148,8 @@ def provider_settings(config: Config, env: Mapping[str, str], *,
         return EmulatorSettings(
             path=block.path, fixture=block.fixture, user=block.user, account_id=block.account_id,
             rate_limit=(int(rate[0]), int(rate[1])) if rate else None,
-            faults=block.faults.model_dump(exclude_none=True) if block.faults else None)
+            faults=block.faults.model_dump(exclude_none=True) if block.faults else None,
+            api=block.api)
 
     def secret(name: str, value: str | None) -> str | None:
         if value is None:
@@ -240,11 +243,14 @@ def _name_token_source(error: AuthError, config: Config) -> AuthError:
 def make_plan_for(config: Config, provider: Provider, *, force: bool = False,
                   targets: Sequence[str] = (), live_snapshot: Path | None = None,
                   now: datetime | None = None) -> Planned:
-    """Read live state through ``provider`` and plan ``config`` against it."""
-    live = provider.read()
-    check_targets(list(targets), config.desired, live)
+    """Read live state through ``provider`` (only what the config and ``targets`` need:
+    ``scsync.plan.scope``) and plan ``config`` against it."""
     options = plan_options(config, force=force, targets=targets)
-    result = build_plan(config.desired, live, provider, options, now=now or datetime.now(UTC))
+    kinds, lists = read_scope(config.desired, options)
+    live = provider.read(kinds, lists=lists)
+    check_targets(list(targets), config.desired, live)
+    result = build_plan(scoped(config.desired, kinds), live, provider, options,
+                        now=now or datetime.now(UTC))
     plan = result.plan
     if live_snapshot is not None:
         from scsync.ops.snapshot import read_snapshot, snapshot_note
@@ -384,7 +390,8 @@ def _saved(config: Config, provider: Provider, plan_file: Path, *, force: bool,
     configured = getattr(config.settings.provider, "account_id", None)
     if configured is not None:
         check_account(saved, configured, "", where)
-    live = provider.read()
+    kinds, lists = read_scope(config.desired, plan_options(config))
+    live = provider.read(kinds, lists=lists)
     check_account(saved, live.account.id, live.account.name, where)
     forced = saved.forced or force
     remaining = prepare_saved_plan(saved, config_digest=config.digest(), live=live)
@@ -392,7 +399,8 @@ def _saved(config: Config, provider: Provider, plan_file: Path, *, force: bool,
     again = [c.address for c in saved.changes if c.blocked or c.address not in remaining.done]
     if again:  # derived again from the config as it is now: protect: included
         options = plan_options(config, force=forced, targets=[glob.escape(a) for a in again])
-        fresh = build_plan(config.desired, live, provider, options, now=datetime.now(UTC)).plan
+        fresh = build_plan(scoped(config.desired, kinds), live, provider, options,
+                           now=datetime.now(UTC)).plan
         if (refused := refusal_error(fresh)) is not None:
             raise refused
         check_derived(saved, fresh, remaining.done, where)
@@ -407,9 +415,11 @@ def drift(root: Path, *, var_files: Sequence[Path] = (), hooks: Hooks = Hooks(),
     from scsync.ops.drift import detect_drift
 
     config = load(root, var_files=var_files, cache=True)
+    options = plan_options(config)
+    kinds, lists = read_scope(config.desired, options)
     with session(config, hooks=hooks) as provider:
-        live = provider.read()
-        return detect_drift(config.desired, live, provider, plan_options(config),
+        live = provider.read(kinds, lists=lists)
+        return detect_drift(scoped(config.desired, kinds), live, provider, options,
                             now=now or datetime.now(UTC))
 
 
@@ -423,6 +433,15 @@ def snapshot(root: Path, out: Path, *, var_files: Sequence[Path] = (),
         return write_snapshot(provider, out)  # type: ignore[arg-type]
 
 
+def doctor(root: Path, *, var_files: Sequence[Path] = (), hooks: Hooks = Hooks()) -> DoctorReport:
+    """Check, with read-only calls, what the platform offers of what the config needs."""
+    from scsync.ops.doctor import diagnose
+
+    config = load(root, var_files=var_files)
+    with session(config, hooks=hooks) as provider:
+        return diagnose(config.desired, plan_options(config), provider)
+
+
 def export(root: Path, out: Path, *, kinds: str | None = None, lenient: bool = False,
            var_files: Sequence[Path] = (), hooks: Hooks = Hooks()) -> ExportResult:
     """Write the live account as config YAML under ``out``, merging into files already there."""
@@ -434,6 +453,10 @@ def export(root: Path, out: Path, *, kinds: str | None = None, lenient: bool = F
     config = load(root, var_files=var_files)
     with session(config, hooks=hooks) as provider:
         live = provider.read(chosen)
+    for kind, name in KIND_LISTS.items():
+        if (gone := live.unavailable.get(name)) is not None and hooks.on_notice is not None:
+            hooks.on_notice(f"warning: {kind.noun}s not exported: they are not available on "
+                            f"this platform ({gone.endpoint} answered {gone.error})")
     return export_config(live, out, kinds=chosen, lenient=lenient,
                          settings_text=settings_text_for(root, out))
 

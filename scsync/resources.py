@@ -33,6 +33,7 @@ profile_group (``profile_group.EMEA``)
     name str; color str | None; profiles list[str] (profile names "twitter/ClaraLines", a set);
     groups list[str] (group names, a set)
 user (``user.alice@claralines.example``)
+    role str (a role's name, compared case-insensitively)
     social_links.twitter, social_links.facebook, social_links.linkedin, social_links.instagram
     str | None (flattened so that each link is managed on its own)
 """
@@ -245,7 +246,7 @@ FLOW_FIELDS = ("get_started", "send_flow_on_start")
 # The links of a user's ``social_links`` (flattened to ``social_links.NAME`` fields).
 SOCIAL_LINKS = ("twitter", "facebook", "linkedin", "instagram")
 # Fields compared case-insensitively.
-CASELESS_FIELDS = frozenset({"color", "vertical"})
+CASELESS_FIELDS = frozenset({"color", "vertical", "role"})
 # Boolean fields whose absence on the platform means false.
 FALSE_DEFAULT_FIELDS = frozenset({"case_creation_rules", "accept_custom_profile_terms"})
 # Free-text fields long enough to be shown as a line diff.

@@ -93,7 +93,7 @@ def test_live_topics_groups_and_users() -> None:
     assert (user.name, user.id) == ("Ops@ClaraLines.example", "1")
     assert user.fields == {"social_links.twitter": None, "social_links.facebook": None,
                            "social_links.linkedin": "https://linkedin.com/in/ops",
-                           "social_links.instagram": None}
+                           "social_links.instagram": None, "role": "admin"}
 
 
 def test_read_only_the_kinds_asked() -> None:

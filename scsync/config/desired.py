@@ -48,13 +48,14 @@ def _group_fields(name: str, obj: ProfileGroup) -> dict[str, Any]:
 
 
 def _user_fields(obj: User) -> dict[str, Any]:
+    fields: dict[str, Any] = {"role": obj.role} if obj.role is not None else {}
     if "social_links" not in obj.model_fields_set:
-        return {}
+        return fields
     links = obj.social_links
     if links is None:
-        return {f"social_links.{link}": None for link in SOCIAL_LINKS}
-    return {f"social_links.{link}": getattr(links, link) for link in SOCIAL_LINKS
-            if link in links.model_fields_set}
+        return {**fields, **{f"social_links.{link}": None for link in SOCIAL_LINKS}}
+    return {**fields, **{f"social_links.{link}": getattr(links, link) for link in SOCIAL_LINKS
+                         if link in links.model_fields_set}}
 
 
 def fields_of(kind: Kind, name: str, obj: Strict) -> dict[str, Any]:

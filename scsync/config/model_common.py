@@ -107,6 +107,20 @@ def _flow(value: str) -> str:
     return value
 
 
+def _flow_id(value: Any) -> Any:
+    """``{flow_id: 501}`` -> ``"#501"``: a flow given by its platform id (needed where the
+    platform does not list flows), in the form a live flow without a known name takes; the plan
+    names it when the flows are read (``scsync.plan.availability``)."""
+    if isinstance(value, dict):
+        if set(value) != {"flow_id"}:
+            raise fail("a flow is its name, or {flow_id: ID} (its platform id) alone")
+        ident = value["flow_id"]
+        if isinstance(ident, bool) or not isinstance(ident, int) or ident < 1:
+            raise fail("flow_id must be the flow's platform id, a positive whole number")
+        return f"#{ident}"
+    return value
+
+
 Text = Annotated[str, BeforeValidator(_no_reference),
                  in_schema(**{"not": {"pattern": re.escape(REFERENCE_START)}})]
 NonBlank = Annotated[Text, AfterValidator(_not_blank), Field(min_length=1)]
@@ -116,7 +130,15 @@ Url = Annotated[str, AfterValidator(_url), Field(pattern=r"^https?://"),
                 in_schema(pattern=_URL.pattern)]
 Email = Annotated[str, AfterValidator(_email), in_schema(pattern=_EMAIL.pattern)]
 EMAIL_PATTERN = _EMAIL.pattern
-FlowName = Annotated[str, AfterValidator(_flow), Field(min_length=1)]
+class FlowById(Strict):
+    """A flow given by its platform id, where the platform does not list flows by name."""
+
+    flow_id: Annotated[int, Field(ge=1)]
+    """The flow's id on the platform."""
+
+
+FlowName = Annotated[str, BeforeValidator(_flow_id, json_schema_input_type=str | FlowById),
+                     AfterValidator(_flow), Field(min_length=1)]
 
 
 class Lifecycle(Strict):
@@ -127,7 +149,8 @@ class Lifecycle(Strict):
 
 
 class FlowButton(Strict):
-    """A button: its label and the flow it starts."""
+    """A button: its label and the flow it starts (``flow: NAME`` or
+    ``flow: {flow_id: ID}``)."""
 
     label: NonBlank
     """The text on the button."""
@@ -136,7 +159,8 @@ class FlowButton(Strict):
 
 
 class IceBreaker(Strict):
-    """A question offered before the conversation starts, and the flow it starts."""
+    """A question offered before the conversation starts, and the flow it starts (``flow: NAME`` or
+    ``flow: {flow_id: ID}``)."""
 
     question: NonBlank
     """The question shown to the customer."""

@@ -124,8 +124,10 @@ class SocialLinks(Strict):
 
 
 class User(Strict):
-    """A platform user (adopted by e-mail; never created or deleted): only links are managed."""
+    """A platform user (adopted by e-mail; never created or deleted): role and links managed."""
 
+    role: Text | None = None
+    """The user's role, by name (one of the account's roles: admin, agent...); absent: unmanaged."""
     social_links: SocialLinks | None = None
     """The user's social links; absent ones are left as they are."""
     lifecycle: Lifecycle | None = None

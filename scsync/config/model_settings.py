@@ -114,6 +114,8 @@ class EmulatorProvider(Strict):
     """CALLS/SECONDS, such as 350/3600."""
     faults: Faults | None = None
     """Optional fault injection."""
+    api: Literal["full", "public"] = "full"
+    """public: the emulator answers not_found for every operation without public evidence."""
 
 
 Provider = Annotated[SocialConnectProvider | EmulatorProvider, Field(discriminator="type")]

@@ -28,6 +28,9 @@ Controls, under ``/_emulator/`` (loopback clients only; no auth, rate limit or f
 
 POST parameters are form fields from the body or, when the body lacks one, from the query string;
 a raw JSON body is not read (the platform refuses those).
+
+With ``api="public"`` the application answers ``not_found`` for every operation that
+``schemas/platform-api.openapi.yaml`` marks proposed (``scsync.emulator.evidence``).
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from scsync.emulator import controls, groups, ratelimit
+from scsync.emulator import controls, evidence, groups, ratelimit
 from scsync.emulator.auth import Token, authenticate, require_admin, require_scopes
 from scsync.emulator.clock import iso
 from scsync.emulator.errors import ApiError, DropConnection, not_found
@@ -63,8 +66,9 @@ class EmulatorApp:
     """The WSGI callable of one emulated account."""
 
     def __init__(self, platform: Platform, *, rate_limit: tuple[int, int] | None = None,
-                 faults: Faults | None = None) -> None:
+                 faults: Faults | None = None, api: str = "full") -> None:
         self.platform = platform
+        self.hidden = evidence.hidden_operations(api)
         self.rate_limit = rate_limit or ratelimit.DEFAULT
         self.injector = Injector(faults or Faults())
         self.map = Map([Rule(r.path.replace("{a}", "<int:a>"), methods=[r.method], endpoint=r)
@@ -84,6 +88,7 @@ class EmulatorApp:
         token, window, error = self._admit(request, path)
         status, body = 200, None
         notes: dict[str, str] = {}
+        headers = window.headers()
         try:
             if error is not None:
                 raise error
@@ -92,6 +97,7 @@ class EmulatorApp:
         except ApiError as exc:
             status, body = exc.status, exc.body()
             notes = {"error": exc.error}
+            headers.update(exc.headers)
             if decision.error and exc.error == "internal_server_error":
                 notes["fault"] = "error"
         except DropConnection:
@@ -100,7 +106,7 @@ class EmulatorApp:
         if decision.lost:
             notes["fault"] = "lost"
         self._log(request, path, status, token, notes)
-        return self._finish(decision, json_response(body, status, window.headers()))
+        return self._finish(decision, json_response(body, status, headers))
 
     def _finish(self, decision: Decision, response: Response) -> Response:
         if decision.delay_s:
@@ -156,9 +162,12 @@ class EmulatorApp:
             route, args = adapter.match(path, method=request.method)
         except NotFound:
             raise not_found(f"unknown path {path}") from None
-        except MethodNotAllowed:
-            raise ApiError("invalid_http_method",
-                           f"{request.method} is not allowed on {path}") from None
+        except MethodNotAllowed as exc:
+            allowed = ", ".join(sorted(exc.valid_methods or ()))
+            raise ApiError("invalid_http_method", f"{request.method} is not allowed on {path}",
+                           headers={"Allow": allowed}) from None
+        if (route.method, evidence.template(route.path)) in self.hidden:
+            raise not_found(f"unknown path {path}")
         return route, dict(args)
 
     def _log(self, request: Request, path: str, status: int | None, token: Token | None,

@@ -52,11 +52,13 @@ def emulator() -> None:
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--tls-self-signed", is_flag=True,
               help="serve https with a throwaway CA; prints ca_file: PATH for the clients")
+@click.option("--api", type=click.Choice(["full", "public"]), default="full", show_default=True,
+              help="public: answer not_found for every operation without public evidence.")
 def serve(db: Path, host: str, port: int, fixture: Path | None,
           rate_limit: tuple[int, int] | None, fault_error_rate: float, fault_drop_rate: float,
           fault_lost_response_rate: float, fault_slow_rate: float, latency_ms: int,
           fault_seed: int | None, tls_cert: Path | None, tls_key: Path | None,
-          tls_self_signed: bool) -> None:
+          tls_self_signed: bool, api: str) -> None:
     """Serve the platform API and its web-app origin (OAuth) on HTTP or HTTPS (loopback unless
     --host says otherwise)."""
     from scsync.emulator.emulator import open_emulator
@@ -68,7 +70,8 @@ def serve(db: Path, host: str, port: int, fixture: Path | None,
             faults = Faults(error_rate=fault_error_rate, drop_rate=fault_drop_rate,
                             lost_response_rate=fault_lost_response_rate,
                             slow_rate=fault_slow_rate, latency_ms=latency_ms, seed=fault_seed)
-            emu = open_emulator(db, fixture=fixture, rate_limit=rate_limit, faults=faults)
+            emu = open_emulator(db, fixture=fixture, rate_limit=rate_limit, faults=faults,
+                                api=api)
         except EmulatorError as exc:
             raise click.ClickException(str(exc)) from None
         context, ca_file = tls or (None, None)

@@ -26,9 +26,9 @@ class Emulator:
     """One emulated account: its database, clock and WSGI applications (API and web app)."""
 
     def __init__(self, store: Store, clock: Clock, *, rate_limit: tuple[int, int] | None,
-                 faults: Faults) -> None:
+                 faults: Faults, api: str = "full") -> None:
         self.platform = Platform(store, clock)
-        self.wsgi = EmulatorApp(self.platform, rate_limit=rate_limit, faults=faults)
+        self.wsgi = EmulatorApp(self.platform, rate_limit=rate_limit, faults=faults, api=api)
         self.oauth_wsgi = OAuthApp(self.platform)
         with self.platform.tx() as tx:
             account = tx.meta("account")
@@ -78,8 +78,9 @@ def _user(tx: Any, email: str | None) -> dict[str, Any]:
 def open_emulator(db: str | Path, *, fixture: Path | Mapping[str, Any] | None = None,
                   rate_limit: tuple[int, int] | None = None,
                   faults: Faults | Mapping[str, Any] | None = None,
-                  clock: Clock | None = None) -> Emulator:
-    """Open (and, when it does not exist yet, seed from ``fixture``) the database ``db``."""
+                  clock: Clock | None = None, api: str = "full") -> Emulator:
+    """Open (and, when it does not exist yet, seed from ``fixture``) the database ``db``;
+    ``api="public"`` serves only the operations with public evidence."""
     clock = clock or Clock()
     fresh = str(db) == ":memory:" or not Path(db).exists()
     doc = load_fixture(fixture) if fresh and fixture is not None else None
@@ -88,7 +89,7 @@ def open_emulator(db: str | Path, *, fixture: Path | Mapping[str, Any] | None = 
         if doc is not None:
             with store.tx(write=True) as tx:
                 seed.seed(tx, doc, clock.now())
-        return Emulator(store, clock, rate_limit=rate_limit, faults=Faults.of(faults))
+        return Emulator(store, clock, rate_limit=rate_limit, faults=Faults.of(faults), api=api)
     except BaseException:
         store.close()
         if fresh and str(db) != ":memory:":

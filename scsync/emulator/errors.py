@@ -31,11 +31,13 @@ class EmulatorError(Exception):
 class ApiError(Exception):
     """An error answer of the API: ``error`` is an id of platform-api.md's table."""
 
-    def __init__(self, error: str, description: str, *, details: list[Any] | None = None) -> None:
+    def __init__(self, error: str, description: str, *, details: list[Any] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(f"{error}: {description}")
         self.error = error
         self.description = description
         self.details = details
+        self.headers = headers or {}  # extra response headers (Allow, for a wrong method)
         self.status = STATUS[error]
 
     def body(self) -> dict[str, Any]:

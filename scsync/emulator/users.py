@@ -1,6 +1,7 @@
-"""Users of the account: never created through the API; role, business-hours schedule and
-personal social links can be updated (links merged key by key, null clears one); an administrator
-can remove another user from the account (``DELETE``, as the platform's public API has it)."""
+"""Users of the account: never created through the API; role (never leaving the account without
+an administrator), business-hours schedule and personal social links can be updated (links merged
+key by key, null clears one); an administrator can remove another user from the account
+(``DELETE``, as the platform's public API has it); ``roles`` lists the account's roles."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ ROLES = {"admin": 1, "agent": 2}
 ROLE_NAMES = {v: k for k, v in ROLES.items()}
 LINKS = ("twitter", "facebook", "linkedin", "instagram")
 FIELDS = ("account_role", "business_hours_schedule_id", "social_links")
+
+
+def roles() -> list[dict[str, Any]]:
+    """The account's roles as ``GET /{a}/settings/userroles`` lists them."""
+    return [{"id": ident, "name": name} for name, ident in ROLES.items()]
 
 
 def get(tx: Tx, user_id: int) -> dict[str, Any]:
@@ -42,6 +48,8 @@ def update(tx: Tx, user: dict[str, Any], updates: Any) -> dict[str, Any]:
     if "account_role" in updates:
         _require_admin(tx, "change a user's role")
         new["role"] = _role(updates["account_role"])
+        if user["role"] == "admin" and new["role"] != "admin" and _admins(tx) <= 1:
+            raise invalid("the account must keep at least one administrator")
     if "business_hours_schedule_id" in updates:
         value = updates["business_hours_schedule_id"]
         new["business_hours_schedule_id"] = None if value is None else check_int(
@@ -75,6 +83,10 @@ def _changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
                                                  for k in LINKS},
                 "business_hours_schedule_id": new.get("business_hours_schedule_id")}
     return history.changes(flat_old, flat_new)
+
+
+def _admins(tx: Tx) -> int:
+    return sum(1 for u in tx.all("users") if u["role"] == "admin")
 
 
 def _require_admin(tx: Tx, what: str) -> None:

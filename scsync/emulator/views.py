@@ -265,3 +265,13 @@ def _history_filters(args: Mapping[str, str]) -> dict[str, Any]:
 def check_account(tx: Tx, account_id: int) -> None:
     if tx.meta("account", {}).get("id") != account_id:
         raise not_found(f"no account {account_id}")
+
+
+@route("/{a}/settings/userroles")
+def user_roles(ctx: Ctx, tx: Tx) -> dict[str, Any]:
+    return _listed(ctx, users.roles())
+
+
+@route("/me/permissions", scopes=(), account=False)
+def me_permissions(ctx: Ctx, tx: Tx) -> dict[str, Any]:
+    return {"scopes": list(ctx.token.scopes)}

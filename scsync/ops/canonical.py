@@ -32,7 +32,7 @@ TOP_LEVEL: tuple[str, ...] = ("scsync", "provider", "ownership", "protect", "saf
                               "profiles", "topics", "profile_groups", "users")
 PROVIDER: tuple[str, ...] = ("type", "base_url", "account_id", "token", "refresh_token",
                              "client_id", "client_secret", "path", "fixture", "user",
-                             "rate_limit", "faults")
+                             "rate_limit", "faults", "api")
 SAFETY: tuple[str, ...] = ("max_update_ratio", "max_delete_ratio", "min_existing")
 OWNERSHIP: tuple[str, ...] = ("topics", "profile_groups", "profiles", "users")
 
@@ -40,7 +40,7 @@ OWNERSHIP: tuple[str, ...] = ("topics", "profile_groups", "profiles", "users")
 TOPIC_FIELDS: tuple[str, ...] = ("previous_names", "searchkeywords", "streams", "lifecycle")
 STREAM_FIELDS: tuple[str, ...] = ("profile", "authorized")
 GROUP_FIELDS: tuple[str, ...] = ("previous_names", "color", "profiles", "groups", "lifecycle")
-USER_FIELDS: tuple[str, ...] = ("social_links", "lifecycle")
+USER_FIELDS: tuple[str, ...] = ("role", "social_links", "lifecycle")
 LIFECYCLE: tuple[str, ...] = ("ignore_changes",)
 # List items of profile settings: {label, flow}, {question, flow}, {name, avatar}.
 ITEM_FIELDS: tuple[str, ...] = ("label", "question", "name", "avatar", "flow")

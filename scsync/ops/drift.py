@@ -17,7 +17,7 @@ from scsync.plan.model import AccountRef, Change, Frozen, HealthItem, Plan, Unma
 from scsync.plan.options import PlanOptions
 from scsync.plan.planner import make_plan
 from scsync.plan.render.filters import plural
-from scsync.providers.base import HistoryEntry, LiveState, Provider
+from scsync.providers.base import KIND_LISTS, HistoryEntry, LiveState, Provider
 from scsync.resources import Kind, Resource, ResourceKey, split_profile_name
 
 log = logging.getLogger(__name__)
@@ -128,12 +128,13 @@ def detect_drift(desired: Mapping[ResourceKey, Resource], live: LiveState, provi
                  since: datetime | None = None) -> DriftReport:
     """The drift of ``live`` from ``desired``. Profiles and users that config declares but the
     platform lacks are reported as missing instead of failing the plan; any other plan-time
-    problem raises ``PlanError``. Reads the settings history once, only when something drifted.
+    problem raises ``PlanError`` (a kind the platform does not offer too: ``plan.availability``).
+    Reads the settings history once, only when something drifted.
     """
-    absent = [r for r in desired.values()
-              if r.kind in (Kind.PROFILE, Kind.USER) and live.find(r.key) is None]
+    absent = [r for r in desired.values() if r.kind in (Kind.PROFILE, Kind.USER)
+              and live.find(r.key) is None and KIND_LISTS[r.kind] not in live.unavailable]
     present = {k: r for k, r in desired.items() if r.kind not in (Kind.PROFILE, Kind.USER)
-               or live.find(k) is not None}
+               or live.find(k) is not None or KIND_LISTS[k.kind] in live.unavailable}
     plan = make_plan(present, live, provider, options.model_copy(update={"targets": []}),
                      now=now)
     sorted_ = _Sorted(plan, absent)

@@ -15,7 +15,7 @@ from scsync import profile_rules
 from scsync.errors import Problem
 from scsync.group_cycles import cycle_problems
 from scsync.plan.diff import DiffResult
-from scsync.plan.health import MISSING_PERMISSIONS, UNVERIFIED_PAGE, user_label
+from scsync.plan.health import MISSING_PERMISSIONS, UNVERIFIED_PAGE, missing_endpoint, user_label
 from scsync.plan.options import PlanOptions
 from scsync.plan.safety import is_protected
 from scsync.providers.base import ConnectedProfile, LiveState
@@ -86,6 +86,8 @@ def flow_refs(resource: Resource) -> Iterator[tuple[str, str]]:
 
 
 def check_flows(desired: Mapping[ResourceKey, Resource], live: LiveState) -> list[Problem]:
+    if not live.has("flows"):  # not read: nothing names a flow, or plan.availability says why
+        return []
     flows = {flow.name: flow for flow in live.flows}
     listing = ", ".join(sorted(flows, key=str.casefold)) or "none"
     problems = []
@@ -95,7 +97,12 @@ def check_flows(desired: Mapping[ResourceKey, Resource], live: LiveState) -> lis
         for path, name in flow_refs(resource):
             where = (resource.location(path), resource.address, path)
             flow = flows.get(name)
-            if flow is None:
+            if flow is None and str(name).startswith("#"):
+                ids = ", ".join(f"{f.id} ({f.name})"
+                                for f in sorted(live.flows, key=lambda f: f.id))
+                problems.append(Problem(f"no flow with id {name[1:]} on the platform; flows are: "
+                                        f"{ids or 'none'}", *where))
+            elif flow is None:
                 problems.append(Problem(f'no flow named "{name}" on the platform; flows are: '
                                         f"{listing}", *where))
             elif not flow.enabled:
@@ -169,6 +176,12 @@ def _stream_problems(resource: Resource, index: int, profile: str,
                      live: LiveState) -> list[Problem]:
     path = f"streams[{index}]"
     where = (resource.location(path), resource.address, path)
+    if (gone := live.unavailable.get("connectedprofiles")) is not None:
+        return [Problem(f"the connected profiles cannot be read on this platform "
+                        f"({missing_endpoint(gone)}), so the authorized stream {profile} cannot "
+                        "be checked or given the connected profile that admins its page; make "
+                        "it unauthorized (authorized: false) or add it in Social Connect",
+                        *where)]
     admins = page_admins(profile, live)
     usable = [cp for cp in admins if not cp.expired]
     if not admins:
@@ -245,7 +258,7 @@ def _group_members(groups: list[Resource], live: LiveState, deleted: set[str]) -
     problems = []
     for group in groups:
         for i, profile in enumerate(group.fields.get("profiles") or []):
-            if live.find(ResourceKey.of(Kind.PROFILE, profile)) is None:
+            if live.has("profiles") and live.find(ResourceKey.of(Kind.PROFILE, profile)) is None:
                 problems.append(_member_problem(group, f"profiles[{i}]", (
                     f"profile {profile} is not on the platform; connect it in Social Connect "
                     "(Account settings > Profiles > Add profile), then plan again")))

@@ -1,6 +1,7 @@
-"""Health items of a plan: what a reviewer must know that is not a planned change. Expired streams
-first (they crawl nothing), then expired connected profiles, missing permissions, a token near
-expiry, and a rate-limit budget too small for the writes."""
+"""Health items of a plan: what a reviewer must know that is not a planned change. Endpoints the
+platform does not offer first, then expired streams (they crawl nothing), expired connected
+profiles, missing permissions, a token near expiry, and a rate-limit budget too small for the
+writes."""
 
 from __future__ import annotations
 
@@ -9,8 +10,27 @@ from datetime import UTC, datetime, timedelta
 
 from scsync.errors import Problem
 from scsync.plan.model import HealthItem
-from scsync.providers.base import LiveState
+from scsync.providers.base import LiveState, Unavailable
 from scsync.resources import Kind, stream_address
+
+# What a missing list costs, as the health item says it.
+LOST = {
+    "flows": "flows cannot be read; refer to a flow by its id (flow: {flow_id: ID}) instead "
+             "of its name",
+    "connectedprofiles": "connected profiles cannot be read; new authorized streams cannot be "
+                         "checked or given the connected profile that admins their page",
+    "profiles": "Profile Manager settings (profiles) cannot be read or planned",
+    "topics": "topics cannot be read or planned",
+    "profilegroups": "profile groups cannot be read or planned",
+    "users": "users cannot be read or planned",
+    "userroles": "user roles cannot be read, so a user's role: cannot be planned",
+}
+
+
+def missing_endpoint(gone: Unavailable) -> str:
+    """``GET /1001/settings/flows answered not_found``."""
+    return f"{gone.endpoint} answered {gone.error}"
+
 
 # Plan-time warnings with this code repeat a ``missing_permissions`` item: listed once.
 MISSING_PERMISSIONS = "missing_permissions"
@@ -21,9 +41,18 @@ UNVERIFIED_PAGE = "unverified_page"
 def health(live: LiveState, *, calls: int, now: datetime, warning_days: int,
            warnings: Iterable[Problem] = ()) -> list[HealthItem]:
     """Every health item, most urgent kind first."""
-    return (expired_streams(live) + expired_connected_profiles(live) + missing_permissions(live)
-            + token_expiry(live, now, warning_days) + rate_budget(live, calls)
+    return (unavailable(live) + expired_streams(live) + expired_connected_profiles(live)
+            + missing_permissions(live) + token_expiry(live, now, warning_days)
+            + rate_budget(live, calls)
             + [plan_warning(p) for p in warnings if p.code != MISSING_PERMISSIONS])
+
+
+def unavailable(live: LiveState) -> list[HealthItem]:
+    """Each list the platform does not offer, once, with its endpoint and what it costs."""
+    return [HealthItem(kind="unavailable", severity="warning", address=gone.endpoint,
+                       message=f"not available on this platform (it answered {gone.error}): "
+                               f"{LOST.get(gone.list, gone.list + ' cannot be read')}")
+            for gone in sorted(live.unavailable.values(), key=lambda g: g.path)]
 
 
 def expired_streams(live: LiveState) -> list[HealthItem]:

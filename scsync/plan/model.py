@@ -70,7 +70,7 @@ class HealthItem(Frozen):
     """Something a reviewer must know that is not a planned change (expired streams first)."""
 
     kind: Literal["expired_stream", "expired_connected_profile", "missing_permissions",
-                  "token_expiry", "rate_limit", "plan_warning"]
+                  "token_expiry", "rate_limit", "plan_warning", "unavailable"]
     severity: Literal["error", "warning", "info"]
     address: str = ""
     message: str

@@ -1,4 +1,5 @@
-"""The planner: desired and live state in, an immutable ``Plan`` out. diff -> plan-time checks ->
+"""The planner: desired and live state in, an immutable ``Plan`` out. availability -> diff ->
+plan-time checks (roles too) ->
 targets -> ownership -> order -> safety gates -> calls (via the provider's pure builders) ->
 health -> summary. Nothing here writes; nothing here reads from the platform."""
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from scsync.errors import PlanError, Problem
 from scsync.plan.apply_deps import with_dependencies
+from scsync.plan.availability import available
 from scsync.plan.checks import run_checks
 from scsync.plan.diff import Draft, diff, display_fields
 from scsync.plan.fingerprint import precondition
@@ -21,6 +23,7 @@ from scsync.plan.graph import make_room, order, over_limit, untangle
 from scsync.plan.health import UNVERIFIED_PAGE, health
 from scsync.plan.model import AccountRef, Change, Plan, RateInfo, Summary
 from scsync.plan.options import PlanOptions
+from scsync.plan.roles import check_roles
 from scsync.plan.safety import gate, split_ownership
 from scsync.providers.base import Call, LiveState, Provider
 from scsync.resources import MAX_GROUPS, Kind, Resource, ResourceKey, parse_stream_address
@@ -45,8 +48,10 @@ def make_plan(desired: Mapping[ResourceKey, Resource], live: LiveState, provider
 def build_plan(desired: Mapping[ResourceKey, Resource], live: LiveState, provider: Provider,
                options: PlanOptions, *, now: datetime) -> PlanResult:
     """``make_plan`` that also returns the plan-time warnings."""
+    desired, problems = available(desired, live)
     result = diff(desired, live)
-    problems = run_checks(desired, live, result, options)
+    problems += run_checks(desired, live, result, options)
+    problems += check_roles(desired, live, result.matched)
     noted = sorted((p for p in problems if p.warning), key=Problem.sort_key)
     warnings = [p for p in noted if p.code != UNVERIFIED_PAGE]  # notes go in the plan only
     if any(not p.warning for p in problems):

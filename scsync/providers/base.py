@@ -52,6 +52,36 @@ class ConnectedProfile:
 
 
 @dataclass(frozen=True, slots=True)
+class Role:
+    """A user role of the account (``GET /{a}/settings/userroles``)."""
+
+    id: int
+    name: str
+
+
+# The paged lists a read can take: the last segment of ``GET /{a}/settings/NAME``.
+LISTS = ("flows", "connectedprofiles", "profiles", "topics", "profilegroups", "users",
+         "userroles")
+# The list that holds each kind's live objects.
+KIND_LISTS: dict[Kind, str] = {Kind.PROFILE: "profiles", Kind.TOPIC: "topics",
+                               Kind.PROFILE_GROUP: "profilegroups", Kind.USER: "users"}
+
+
+@dataclass(frozen=True, slots=True)
+class Unavailable:
+    """A list the platform does not offer: it answered ``error`` (not_found or
+    invalid_http_method) to ``GET path``."""
+
+    list: str
+    path: str
+    error: str
+
+    @property
+    def endpoint(self) -> str:
+        return f"GET {self.path}"
+
+
+@dataclass(frozen=True, slots=True)
 class Account:
     id: int
     name: str
@@ -102,6 +132,11 @@ class LiveState:
     resources: dict[ResourceKey, Resource]
     flows: list[Flow] = field(default_factory=list)
     connected_profiles: list[ConnectedProfile] = field(default_factory=list)
+    roles: list[Role] = field(default_factory=list)
+    # the lists read (None: every list, as a state built by hand has) and those the platform
+    # does not offer (list name -> what it answered)
+    read_lists: frozenset[str] | None = None
+    unavailable: dict[str, Unavailable] = field(default_factory=dict)
     projects: list[Mapping[str, Any]] = field(default_factory=list)
     rate: RateBudget | None = None
     reads: int = 0
@@ -112,6 +147,11 @@ class LiveState:
     display_names: dict[str, str] = field(default_factory=dict)
     # built on first use by ``scsync.providers.pages`` (page -> connected profiles), never compared
     page_index: Any = field(default=None, repr=False, compare=False)
+
+    def has(self, name: str) -> bool:
+        """True when the list ``name`` (``flows``, ``profiles``...) was read."""
+        return name not in self.unavailable and (self.read_lists is None
+                                                 or name in self.read_lists)
 
     def of_kind(self, kind: Kind) -> Iterable[Resource]:
         return (r for r in self.resources.values() if r.kind is kind)
@@ -148,8 +188,11 @@ class Provider(Protocol):
     type_name: ClassVar[str]
     secrets: tuple[str, ...]  # every secret the provider holds, for redaction at the boundary
 
-    def read(self, kinds: frozenset[Kind] | None = None) -> LiveState:
-        """The live state of ``kinds`` (all when None), plus flows, connected profiles, account."""
+    def read(self, kinds: frozenset[Kind] | None = None, *,
+             lists: frozenset[str] | None = None) -> LiveState:
+        """The live state of ``kinds`` (all when None), plus flows, connected profiles, account.
+        ``lists`` (names of ``LISTS``), when given, are exactly the lists read. A list the
+        platform does not offer is recorded in ``LiveState.unavailable``, not raised."""
         ...
 
     def create_call(self, desired: Resource, live: LiveState) -> Call: ...

@@ -81,8 +81,7 @@ class CallBuilder:
                                 for f, v in changed.items()}}
         else:
             path = self._path("user", self._own_id(live_resource))
-            links = {f.removeprefix("social_links."): v for f, v in changed.items()}
-            form = {"updates": {"social_links": links}}
+            form = {"updates": user_updates(changed, live)}
         return Call(method="POST", path=path, form=form, address=desired.address,
                     action="update")
 
@@ -133,8 +132,26 @@ class CallBuilder:
         return value
 
 
+def user_updates(changed: Mapping[str, Any], live: LiveState) -> dict[str, Any]:
+    """A user's ``updates``: ``account_role`` (the role's id) and the changed social links."""
+    updates: dict[str, Any] = {}
+    if "role" in changed:
+        wanted = str(changed["role"]).casefold()
+        role = next((r for r in live.roles if r.name.casefold() == wanted), None)
+        updates["account_role"] = role.id if role is not None else changed["role"]
+    links = {f.removeprefix("social_links."): v for f, v in changed.items()
+             if f.startswith("social_links.")}
+    if links:
+        updates["social_links"] = links
+    return updates
+
+
 def profile_ref(owner: str, name: str, live: LiveState) -> dict[str, str]:
-    """``{"type", "service_id"}`` of a live profile named as config names it."""
+    """``{"type", "service_id"}`` of a live profile named as config names it; when the profiles
+    were not read (``scsync.plan.scope``), the handle stands for the service id."""
+    if not live.has("profiles"):
+        network, handle = split_profile_name(name)
+        return {"type": network.api_type, "service_id": handle}
     found = live.find(ResourceKey.of(Kind.PROFILE, name))
     if found is None or not found.id:
         raise ProviderError(f"{owner} profiles: {name} is not a profile of this account")

@@ -107,7 +107,7 @@ def _emulator_provider(settings: EmulatorSettings, *, base_dir: Path, max_wait_s
     try:
         emulator = open_emulator(db, fixture=base_dir / settings.fixture if settings.fixture
                                  else None, rate_limit=settings.rate_limit,
-                                 faults=dict(settings.faults or {}) or None)
+                                 faults=dict(settings.faults or {}) or None, api=settings.api)
     except EmulatorError as exc:
         raise ProviderError(f"the emulator could not start: {exc}") from None
     close: Callable[[], None] = emulator.close

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from scsync.providers.base import Account, ConnectedProfile, Flow, HistoryEntry, Me, Page
+from scsync.providers.base import Account, ConnectedProfile, Flow, HistoryEntry, Me, Page, Role
 from scsync.resources import (
     FALSE_DEFAULT_FIELDS,
     FLOW_FIELDS,
@@ -151,8 +151,14 @@ def parse_profile_group(body: Mapping[str, Any], profile_names: Mapping[tuple[st
 
 def parse_user(body: Mapping[str, Any]) -> Resource:
     links = body.get("social_links") or {}
-    fields = {f"social_links.{k}": links.get(k) or None for k in SOCIAL_LINKS}
+    fields: dict[str, Any] = {f"social_links.{k}": links.get(k) or None for k in SOCIAL_LINKS}
+    role = body.get("account_role")
+    fields["role"] = str(role.get("name") or "") if isinstance(role, dict) else role
     return Resource(kind=Kind.USER, name=str(body["email"]), fields=fields, id=str(body["id"]))
+
+
+def parse_role(body: Mapping[str, Any]) -> Role:
+    return Role(id=int(body["id"]), name=str(body.get("name") or ""))
 
 
 def parse_history(body: Mapping[str, Any]) -> HistoryEntry:

@@ -41,6 +41,7 @@ class EmulatorSettings:
     account_id: int | None = None
     rate_limit: tuple[int, int] | None = None
     faults: Mapping[str, Any] | None = None
+    api: str = "full"  # "public": only the operations with public evidence answer
 
 
 ProviderSettings = PlatformSettings | EmulatorSettings

@@ -12,9 +12,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from scsync.errors import ProviderError
+from scsync.errors import NotFoundError, ProviderError
 from scsync.providers import parse
-from scsync.providers.base import Account, Call, HistoryEntry, LiveState
+from scsync.providers.base import (
+    KIND_LISTS,
+    LISTS,
+    Account,
+    Call,
+    HistoryEntry,
+    LiveState,
+    Unavailable,
+)
 from scsync.providers.calls import CallBuilder, resolve_path, resolve_refs
 from scsync.providers.http import ApiClient
 from scsync.resources import Kind, Resource, profile_ident
@@ -23,13 +31,48 @@ logger = logging.getLogger(__name__)
 
 # Kinds whose reading needs the live profiles (streams and groups name them).
 _NEEDS_PROFILES = frozenset({Kind.PROFILE, Kind.TOPIC, Kind.PROFILE_GROUP})
+# What a platform answers for an endpoint it does not offer.
+UNAVAILABLE_ERRORS = ("not_found", "invalid_http_method")
+
+
+def default_lists(kinds: frozenset[Kind] | None) -> frozenset[str]:
+    """Every list reading ``kinds`` (all when None) may need: flows and connected profiles, and
+    the profiles whenever topics or groups are read (their streams and members name them). The
+    user roles only when asked for (``lists``): plans of a ``role:`` need them."""
+    kinds = frozenset(Kind) if kinds is None else frozenset(kinds)
+    lists = {"flows", "connectedprofiles", *(KIND_LISTS[k] for k in kinds)}
+    if kinds & _NEEDS_PROFILES:
+        lists.add("profiles")
+    return frozenset(lists)
+
+
+def _unproven(exc: NotFoundError, method: str, path: str) -> NotFoundError:
+    """``exc``, saying so when the endpoint has no public evidence (the platform may lack it)."""
+    from scsync.providers import apispec  # read only when a write is refused
+
+    operation = apispec.find(method, path)
+    if operation is None or operation.evidence != "proposed":
+        return exc
+    return NotFoundError(f"{exc} ({method} {operation.path} has no public evidence: this "
+                         "platform may not offer it; `scsync doctor` lists what the config "
+                         "needs)", exc.response)
+
+
+def unavailable_error(exc: ProviderError) -> str | None:
+    """The error id when ``exc`` says the platform does not offer the endpoint, else None."""
+    info = exc.response
+    if info is None:
+        return None
+    if info.error_id in UNAVAILABLE_ERRORS:
+        return info.error_id
+    return {404: "not_found", 405: "invalid_http_method"}.get(info.status or 0)
 
 
 class SocialConnectProvider:
     """A Social Connect account (``account_id``) over ``client``.
 
-    ``read`` returns the profiles too whenever topics or profile groups are read, since their
-    streams and members refer to them.
+    ``read`` (by default) returns the profiles too whenever topics or profile groups are read,
+    since their streams and members refer to them.
     """
 
     type_name: ClassVar[str] = "socialconnect"
@@ -59,21 +102,27 @@ class SocialConnectProvider:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def read(self, kinds: frozenset[Kind] | None = None) -> LiveState:
+    def read(self, kinds: frozenset[Kind] | None = None, *,
+             lists: frozenset[str] | None = None) -> LiveState:
         """The live state of ``kinds`` (all when None): one paged list per kind, none per object.
+        ``lists``, when given, are exactly the lists read (``default_lists`` otherwise).
 
         After ``/me`` and ``/me/accounts``, the lists are independent: they are fetched
-        concurrently (``ApiClient.prefetch``) and parsed in kind order as their pages arrive, so
-        the first error by kind order is the one raised.
+        concurrently (``ApiClient.prefetch``) and parsed in ``LISTS`` order as their pages
+        arrive, so the first error by that order is the one raised. A list the platform answers
+        ``not_found`` or ``invalid_http_method`` is recorded in ``live.unavailable``.
         """
-        kinds = frozenset(Kind) if kinds is None else frozenset(kinds)
+        wanted = default_lists(kinds) if lists is None else frozenset(lists)
         start = self.client.reads
         me = parse.parse_me(self.client.get("/me"))
-        account, projects = self._account()
+        account, projects = self.find_account()
         live = LiveState(account=account, me=me, resources={}, projects=projects)
-        names = self._lists(kinds, account)
-        with self.client.prefetch([self._path(n) for n in names]) as lists:
-            self._read_lists(live, lambda name: lists.pages(self._path(name)), names)
+        if not self._has_groups(account):
+            wanted -= {"profilegroups"}
+        names = [name for name in LISTS if name in wanted]
+        with self.client.prefetch([self._path(n) for n in names]) as fetched:
+            self._read_lists(live, lambda name: self._offered(live, name, fetched.pages), names)
+        live.read_lists = frozenset(names) - set(live.unavailable)
         live.rate = self.client.rate
         live.reads = self.client.reads - start
         live.read_at = self._now()
@@ -81,18 +130,27 @@ class SocialConnectProvider:
                      self.account_id, live.reads)
         return live
 
-    def _lists(self, kinds: frozenset[Kind], account: Account) -> list[str]:
-        """The paged lists reading ``kinds`` takes, in the order they are parsed."""
-        wanted = {"profiles": bool(kinds & _NEEDS_PROFILES), "topics": Kind.TOPIC in kinds,
-                  "profilegroups": Kind.PROFILE_GROUP in kinds and self._has_groups(account),
-                  "users": Kind.USER in kinds}
-        return ["flows", "connectedprofiles", *(name for name, on in wanted.items() if on)]
+    def _offered(self, live: LiveState, name: str,
+                 pages: Callable[[str], Iterator[list[Any]]]) -> Iterator[list[Any]]:
+        """The pages of list ``name``; none, recorded as unavailable, when the platform does
+        not offer it."""
+        path = self._path(name)
+        try:
+            yield from pages(path)
+        except ProviderError as exc:
+            error = unavailable_error(exc)
+            if error is None:
+                raise
+            logger.info("GET %s is not available on this platform (%s)", path, error)
+            live.unavailable[name] = Unavailable(name, path, error)
 
     def _read_lists(self, live: LiveState, pages: Callable[[str], Iterator[list[Any]]],
                     names: list[str]) -> None:
-        live.flows = [parse.parse_flow(f) for page in pages("flows") for f in page]
-        live.connected_profiles = [parse.parse_connected_profile(c)
-                                   for page in pages("connectedprofiles") for c in page]
+        if "flows" in names:
+            live.flows = [parse.parse_flow(f) for page in pages("flows") for f in page]
+        if "connectedprofiles" in names:
+            live.connected_profiles = [parse.parse_connected_profile(c)
+                                       for page in pages("connectedprofiles") for c in page]
         profiles: list[Mapping[str, Any]] = []
         if "profiles" in names:
             flows = {f.id: f.name for f in live.flows}
@@ -106,11 +164,14 @@ class SocialConnectProvider:
             self._add_groups(live, profiles, bodies)
         if "users" in names:
             self._add(live, (parse.parse_user(u) for page in pages("users") for u in page))
+        if "userroles" in names:
+            live.roles = [parse.parse_role(r) for page in pages("userroles") for r in page]
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.client.now(), tz=UTC)
 
-    def _account(self) -> tuple[Account, list[Mapping[str, Any]]]:
+    def find_account(self) -> tuple[Account, list[Mapping[str, Any]]]:
+        """This account and its projects, from ``/me/accounts``."""
         return parse.parse_account(self.account_body())
 
     def account_body(self) -> Mapping[str, Any]:
@@ -179,10 +240,13 @@ class SocialConnectProvider:
         """
         path, form = resolve_path(call.path, ids), resolve_refs(call.form, ids)
         logger.debug("%s %s (%s %s)", call.method, path, call.action, call.address)
-        if call.method == "DELETE":
-            self.client.delete(path)
-            return None
-        body = self.client.post(path, form, idempotent=call.action != "create")
+        try:
+            if call.method == "DELETE":
+                self.client.delete(path)
+                return None
+            body = self.client.post(path, form, idempotent=call.action != "create")
+        except NotFoundError as exc:
+            raise _unproven(exc, call.method, path) from None
         if call.action == "create" and isinstance(body, dict) and body.get("id") is not None:
             return str(body["id"])
         return None
