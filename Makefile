@@ -60,6 +60,7 @@ wheel-smoke: dist
 	rm -rf $(SMOKE)/examples/config/.scsync
 	cd $(SMOKE) && venv/bin/scsync --version
 	cd $(SMOKE) && venv/bin/scsync validate -C examples/config
+	cd $(SMOKE) && venv/bin/scsync doctor -C examples/config
 	cd $(SMOKE) && venv/bin/scsync plan -C examples/config --detailed-exitcode; \
 		test $$? -eq 2 || { echo "wheel smoke test: the example plan did not exit 2"; exit 1; }
 	rm -rf $(SMOKE)

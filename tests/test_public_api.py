@@ -42,6 +42,13 @@ PUBLIC_READS = [("GET", "/me"), ("GET", "/me/accounts"), ("GET", "/1001/settings
                 ("GET", "/1001/settings/users"), ("GET", "/1001/settings/userroles")]
 
 
+@pytest.fixture(autouse=True)
+def _inside_the_account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from inside the account, so messages name its files as a user there sees them."""
+    (tmp_path / "config").mkdir()
+    monkeypatch.chdir(tmp_path / "config")
+
+
 def make_config(root: Path, api: str, *, owned: bool = False, **files: str) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     settings = SETTINGS.format(fixture=CLARALINES, api=api) + (OWN_GROUPS if owned else "")

@@ -1,6 +1,7 @@
-"""Which API operations have public evidence, read from the one machine-readable contract,
-``schemas/platform-api.openapi.yaml``: ``--api public`` answers ``not_found`` for every operation
-marked ``x-evidence: proposed``, as a platform that has only the public API would."""
+"""Which API operations have public evidence, read from the one machine-readable contract (shipped
+in the package as ``scsync/contract/platform-api.openapi.yaml``; ``schemas/`` links to it):
+``--api public`` answers ``not_found`` for every operation marked ``x-evidence: proposed``, as a
+platform that has only the public API would."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import yaml
 
 from scsync.emulator.errors import EmulatorError
 
-SPEC = Path(__file__).resolve().parents[2] / "schemas" / "platform-api.openapi.yaml"
+SPEC = Path(__file__).resolve().parents[1] / "contract" / "platform-api.openapi.yaml"
 API_MODES = ("full", "public")
 METHODS = ("get", "post", "delete")
 _PARAM = re.compile(r"\{[^}]*\}|<[^>]*>")

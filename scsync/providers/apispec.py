@@ -1,7 +1,8 @@
-"""The platform API's machine-readable contract, ``schemas/platform-api.openapi.yaml``, as scsync
-reads it: each operation (method and path template) with its evidence (``public`` or
-``proposed``) and the fields of a public operation that have no public evidence. ``doctor`` shows
-the evidence of what a config needs; tests check every request the provider builds against it."""
+"""The platform API's machine-readable contract as scsync reads it: each operation (method and
+path template) with its evidence (``public`` or ``proposed``) and the fields of a public operation
+that have no public evidence. The file ships in the package (``scsync/contract/``;
+``schemas/platform-api.openapi.yaml`` links to it). ``doctor`` shows the evidence of what a config
+needs; tests check every request the provider builds against it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import yaml
 
 from scsync.errors import ScsyncError
 
-SPEC = Path(__file__).resolve().parents[2] / "schemas" / "platform-api.openapi.yaml"
+SPEC = Path(__file__).resolve().parents[1] / "contract" / "platform-api.openapi.yaml"
 METHODS = ("get", "post", "delete")
 
 
