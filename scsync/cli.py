@@ -24,6 +24,7 @@ from scsync.emulator.cli import emulator as emulator_cli
 from scsync.errors import ApplyError, Problem, ProblemsError, ScsyncError
 from scsync.plan.model import Plan
 from scsync.plan.render import Format, render, render_many
+from scsync.safefiles import write_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -204,8 +205,8 @@ def plan(dirs: tuple[Path, ...], var_files: tuple[Path, ...], out: Path | None, 
     for _, planned in results:
         echo_problems(planned.warnings)
     if out is not None and plans:
-        out.write_text(plans[0][1].to_json() if len(plans) == 1
-                       else render_many(plans, "json"), encoding="utf-8")
+        write_text(out, plans[0][1].to_json() if len(plans) == 1
+                   else render_many(plans, "json"))
     hint = f"the plan file {out}" if out else None
     if len(dirs) == 1 and plans:
         click.echo(render(plans[0][1], fmt, color=use_color(), full_plan_hint=hint), nl=False)

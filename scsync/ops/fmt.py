@@ -10,17 +10,19 @@ formatting formatted text changes nothing.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.error import MarkedYAMLError
 
-from scsync.config.files import discover
-from scsync.config.loader import read_text
+from scsync.config.files import SETTINGS_FILE, discover
+from scsync.config.loader import decode, refused
 from scsync.config.yamlfast import YamlProblem
 from scsync.config.yamlfast import load as fast_load
 from scsync.errors import ConfigError, Location, Problem
 from scsync.ops import yamlrt
+from scsync.safefiles import ReadRefused, read_bytes, repository, write_text
 
 log = logging.getLogger(__name__)
 
@@ -68,36 +70,51 @@ def _check_same_data(old: Any, new: str, shown: str) -> None:
                                    "as it is (please report this)", Location(shown, 1, 1))])
 
 
-def _unreadable(path: Path, shown: str) -> Problem:
-    problem = read_text(path, shown)  # the loader's problem: not UTF-8, or cannot be read
-    return problem if isinstance(problem, Problem) else Problem("cannot read the file",
-                                                                Location(shown, 1, 1))
+def _read(path: Path, shown: str, boundary: Path) -> str | Problem:
+    """The file's text, or the loader's problem (refused, cannot be read, not UTF-8); an empty
+    file is text here (there is nothing to format, and nothing to refuse)."""
+    try:
+        raw = read_bytes(path, boundary=boundary)
+    except ReadRefused as exc:
+        return refused(exc, shown)
+    return decode(raw, shown, empty_ok=True)
 
 
 def format_tree(root: Path | str, *, check: bool = False) -> list[str]:
-    """Format every config YAML file under ``root`` (the ``-C`` directory); returns the paths,
-    relative to ``root`` and sorted, of the files that changed (with ``check``: that would
-    change; nothing is written). Raises ``ConfigError`` listing every file it could not read."""
+    """Format every config YAML file of the account in ``root`` (the ``-C`` directory, which
+    must hold ``scsync.yaml``: the files the loader loads, read as it reads them); returns the
+    paths, relative to ``root`` and sorted, of the files that changed (with ``check``: that
+    would change; nothing is written). Writes are atomic and never follow a symlink. Raises
+    ``ConfigError`` listing every file it could not read or write."""
     root = Path(root)
+    if not os.path.lexists(root / SETTINGS_FILE):
+        raise ConfigError([Problem(f"no {SETTINGS_FILE} in {root}, so it is not an account "
+                                   "directory: fmt formats only an account's config files (run "
+                                   "it with -C ACCOUNT_DIR)")])
+    boundary = repository(root)
     changed: list[str] = []
     problems: list[Problem] = []
     for path in yaml_files(root):
         shown = path.relative_to(root).as_posix()
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            problems.append(_unreadable(path, shown))
+        text = _read(path, shown, boundary)
+        if isinstance(text, Problem):
+            problems.append(text)
             continue
         try:
             new = format_text(text, shown=shown)
         except ConfigError as exc:
             problems.extend(exc.problems)
             continue
-        if new != text:
-            changed.append(shown)
-            if not check:
-                path.write_text(new, encoding="utf-8")
-                log.info("formatted %s", shown)
+        if new == text:
+            continue
+        if path.is_symlink():
+            problems.append(Problem("the file is a symlink and fmt does not write through links; "
+                                    "format the file it links to", Location(shown, 1, 1)))
+            continue
+        changed.append(shown)
+        if not check:
+            write_text(path, new, inside=root)
+            log.info("formatted %s", shown)
     if problems:
         raise ConfigError(problems)
     return sorted(changed)

@@ -9,6 +9,7 @@ once, never forever.
 from __future__ import annotations
 
 import csv
+import io
 import logging
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from scsync.providers.base import LiveState
 from scsync.resources import Kind, Resource, ResourceKey
+from scsync.safefiles import write_bytes, write_text
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +94,11 @@ def _service_id(profile: Resource) -> str:
 
 def write_csv(rows: Iterable[GroupRow], path: str | Path) -> None:
     """The rows as CSV (UTF-8, comma separated, ``HEADER`` first)."""
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        writer.writerows(row.cells() for row in rows)
+    handle = io.StringIO(newline="")
+    writer = csv.writer(handle)
+    writer.writerow(HEADER)
+    writer.writerows(row.cells() for row in rows)
+    write_text(Path(path), handle.getvalue())
 
 
 def write_xlsx(rows: Sequence[GroupRow], path: str | Path) -> None:
@@ -117,7 +120,9 @@ def write_xlsx(rows: Sequence[GroupRow], path: str | Path) -> None:
     sheet.freeze_panes = "A2"
     for index, width in enumerate(column_widths(rows), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    book.save(path)
+    data = io.BytesIO()
+    book.save(data)
+    write_bytes(Path(path), data.getvalue())
 
 
 def column_widths(rows: Sequence[GroupRow]) -> list[int]:

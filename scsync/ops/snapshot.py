@@ -22,6 +22,7 @@ import yaml
 from scsync.errors import ProviderError, ScsyncError
 from scsync.providers.base import LiveState
 from scsync.providers.socialconnect import SocialConnectProvider
+from scsync.safefiles import write_text
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ def dump_snapshot(doc: Mapping[str, Any]) -> str:
 def write_snapshot(provider: SocialConnectProvider, path: Path | str) -> dict[str, Any]:
     """Take a snapshot and write it to ``path``; returns the document."""
     doc = take_snapshot(provider)
-    Path(path).write_text(dump_snapshot(doc), encoding="utf-8")
+    write_text(Path(path), dump_snapshot(doc))
     log.info("snapshot of account %s written to %s", doc["account"]["id"], path)
     return doc
 
