@@ -24,6 +24,35 @@ LONG_TEXT_CHARS = 80
 _ANSI = {"+": "32", "~": "33", "-": "31", "!": "31", "error": "31", "warning": "33"}
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` on one line and inert in a terminal: each control character (newline, ESC,
+    bidi override, line separator...) written as its escape (``\\n``, ``\\x1b``, ``\\u202e``)."""
+    if _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub(_escape_char, text)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def shown(value: Any) -> Any:
+    """``value`` as a template may show it: a string ``printable``; a plain list or tuple of
+    strings (or of tuples of strings: diff lines) likewise; anything else as it is."""
+    if isinstance(value, str):
+        return printable(value)
+    if type(value) in (list, tuple) and value and isinstance(value[0], str | list | tuple):
+        return type(value)(shown(item) for item in value)
+    return value
+
+
 def literal(value: Any) -> str:
     """A value as a JSON-ish literal: ``"text"``, ``true``, ``null``, ``{"label": "A"}``."""
     return json.dumps(value, ensure_ascii=False)
@@ -133,13 +162,22 @@ FILTERS: dict[str, Callable[..., Any]] = {
 }
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
+_WORD_JOINER = "\u2060"  # invisible; stops an autolink or @mention from forming
+_LINKISH = re.compile(r"(@|://|(?i:www)\.)")
 
 
 def md(text: str) -> str:
-    """Plain text made inert in Markdown: HTML-escaped and its punctuation backslash-escaped."""
+    """Plain text made inert in Markdown: HTML-escaped, its punctuation backslash-escaped, and
+    ``@name``, ``https://``, ``www.`` broken by a word joiner (no mention, no autolink)."""
     html = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", html)
+    return inert(_MD_SPECIAL.sub(r"\\\1", html))
+
+
+def inert(text: str) -> str:
+    """``text`` with a word joiner after each ``@`` and inside each ``://`` and ``www.``, so that
+    a forge renders it as written but links nothing and notifies no one."""
+    return _LINKISH.sub(lambda m: m.group()[0] + _WORD_JOINER + m.group()[1:], text)
 
 
 def cell(text: str) -> str:
@@ -147,7 +185,7 @@ def cell(text: str) -> str:
     return code(text).replace("|", "\\|")
 
 
-FILTERS.update({"md": md, "cell": cell})
+FILTERS.update({"md": md, "cell": cell, "inert": inert})
 
 
 def more(items: Sequence[Any], cap: int | None) -> str:
