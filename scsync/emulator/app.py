@@ -25,7 +25,6 @@ Controls, under ``/_emulator/`` (loopback clients only; no auth, rate limit or f
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterable
@@ -38,6 +37,7 @@ from werkzeug.wrappers import Request, Response
 from scsync.emulator import controls, groups, ratelimit
 from scsync.emulator.auth import Token, authenticate, refresh, require_admin, require_scopes
 from scsync.emulator.clock import iso
+from scsync.emulator.common import parse_json
 from scsync.emulator.errors import ApiError, DropConnection, not_found
 from scsync.emulator.faults import Decision, Faults, Injector
 from scsync.emulator.platform import Platform
@@ -189,7 +189,8 @@ def _bearer(request: Request) -> str | None:
 
 
 def _decoded(value: str) -> Any:
+    """A form value as the call log keeps it: its JSON, else (not JSON, or refused) the text."""
     try:
-        return json.loads(value)
-    except ValueError:
+        return parse_json(value, "value")
+    except ApiError:
         return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -21,6 +22,22 @@ def api_type(name: str) -> str:
 def page_key(network: str, service_id: str) -> str:
     """The matching key of a page: case-insensitive on twitter, facebook and instagram."""
     return f"{network}/{service_id.lower() if network in CASELESS else service_id}"
+
+
+def parse_json(text: str, what: str) -> Any:
+    """The JSON value of a request's ``text``, or invalid_parameter: not JSON, nested too deep
+    for the parser, or holding a lone surrogate (``"\\ud800"``: JSON, but not Unicode text)."""
+    try:
+        value = json.loads(text)
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except json.JSONDecodeError as exc:
+        raise invalid(f"{what} is not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise invalid(f"{what} is nested too deeply") from None
+    except UnicodeEncodeError:
+        raise invalid(f"{what} holds a lone surrogate escape (\\uD800-\\uDFFF alone): not "
+                      "valid Unicode") from None
+    return value
 
 
 def check_object(value: Any, allowed: Collection[str], what: str) -> Mapping[str, Any]:

@@ -7,6 +7,7 @@ in-process through ``httpx.WSGITransport``, so it exercises the very same provid
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -44,14 +45,28 @@ def _account_id(settings: Mapping[str, Any]) -> int:
                             f"(got {value!r})") from None
 
 
+_SECRET_FIELDS = ("token", "refresh_token", "client_id", "client_secret")
+
+
 def _credentials(settings: Mapping[str, Any]) -> Credentials:
     token = _optional_text(settings, "token")
     if token is None:
         raise AuthError("no access token: set provider.token, for example "
                         "token: ${env:SCSYNC_TOKEN}")
+    for name in _SECRET_FIELDS:
+        value = _optional_text(settings, name)
+        if value is not None and not _sendable(value):
+            raise AuthError(f"provider.{name} holds a character that cannot be sent in an HTTP "
+                            "header (a space, a control character or a non-ASCII letter); "
+                            "check the value it is set to (it is not shown)")
     return Credentials(token=token, refresh_token=_optional_text(settings, "refresh_token"),
                        client_id=_optional_text(settings, "client_id"),
                        client_secret=_optional_text(settings, "client_secret"))
+
+
+def _sendable(value: str) -> bool:
+    """Whether a credential is visible ASCII (what a token, an id or a secret is made of)."""
+    return all("!" <= char <= "~" for char in value)
 
 
 def _options(settings: Mapping[str, Any], *, max_wait_s: float, in_process: bool) -> ClientOptions:
@@ -102,15 +117,22 @@ def _emulator_provider(settings: Mapping[str, Any], *, base_dir: Path, max_wait_
                        ) -> EmulatorProvider:
     from scsync.emulator import EmulatorError, open_emulator  # imported only when used
 
-    db = base_dir / str(settings.get("path") or DEFAULT_EMULATOR_DB)
-    db.parent.mkdir(parents=True, exist_ok=True)
+    path = str(settings.get("path") or DEFAULT_EMULATOR_DB)
+    db = base_dir / path
+    if path.endswith(("/", "\\")) or db.is_dir():
+        raise ProviderError(f"provider.path {path!r} is a directory; name the database file "
+                            f"(e.g. {DEFAULT_EMULATOR_DB})")
     fixture = settings.get("fixture")
     try:
+        db.parent.mkdir(parents=True, exist_ok=True)
         emulator = open_emulator(db, fixture=base_dir / str(fixture) if fixture else None,
                                  rate_limit=parse_rate_limit(settings.get("rate_limit")),
                                  faults=dict(settings.get("faults") or {}) or None)
     except EmulatorError as exc:
         raise ProviderError(f"the emulator could not start: {exc}") from None
+    except (OSError, sqlite3.Error) as exc:
+        raise ProviderError(f"the emulator could not open its database {path!r} "
+                            f"(provider.path): {exc}") from None
     close: Callable[[], None] = emulator.close
     try:
         token = emulator.token_for(_optional_text(settings, "user"))
