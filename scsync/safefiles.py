@@ -23,8 +23,10 @@ from scsync.errors import ScsyncError
 MIB = 1024 * 1024
 FILE_LIMIT_ENV = "SCSYNC_MAX_FILE_MB"
 CONFIG_LIMIT_ENV = "SCSYNC_MAX_CONFIG_MB"
-DEFAULT_FILE_MB = 8
-DEFAULT_CONFIG_MB = 64
+DEFAULT_FILE_MB = 4  # the largest file of a 50,000-object config is 0.3 MiB
+DEFAULT_CONFIG_MB = 32  # a 50,000-object config is 17 MiB
+VALUES_PER_MIB = 65_536  # YAML values a file may hold per MiB of its cap (parsing costs ~1 KB each)
+OBJECTS_PER_MIB = 3_125  # objects a config may define per MiB of its cap (100,000 by default)
 
 
 class ReadRefused(Exception):
@@ -51,6 +53,32 @@ def file_limit() -> int:
 
 def config_limit() -> int:
     return _limit(CONFIG_LIMIT_ENV, DEFAULT_CONFIG_MB)
+
+
+def values_limit() -> int:
+    """The most YAML values (estimated by ``estimate_values``) one file may hold."""
+    return file_limit() // MIB * VALUES_PER_MIB
+
+
+def objects_limit() -> int:
+    """The most objects one account's config may define."""
+    return config_limit() // MIB * OBJECTS_PER_MIB
+
+
+def estimate_values(raw: bytes) -> int:
+    """An upper estimate of the values in YAML ``raw`` (lines, commas and brackets), counted
+    without parsing: what parsing will cost in memory is proportional to it."""
+    return raw.count(b"\n") + raw.count(b",") + raw.count(b"[") + raw.count(b"{")
+
+
+def too_many_values(count: int) -> str:
+    return (f"not read: the file holds about {count:,} YAML values, over the {values_limit():,} "
+            f"a file may hold (set {FILE_LIMIT_ENV} to a larger number of MiB to allow more)")
+
+
+def too_many_objects() -> str:
+    return (f"the config defines more than {objects_limit():,} objects; the rest is not read "
+            f"(set {CONFIG_LIMIT_ENV} to a larger number of MiB to allow more)")
 
 
 def repository(root: Path) -> Path:

@@ -29,7 +29,18 @@ from scsync.config.validate import validate_object
 from scsync.config.yamlfast import YamlProblem, load
 from scsync.errors import ConfigError, Location, Problem
 from scsync.resources import Kind, Resource, ResourceKey, address
-from scsync.safefiles import ReadRefused, config_limit, read_bytes, repository, too_large_config
+from scsync.safefiles import (
+    ReadRefused,
+    config_limit,
+    estimate_values,
+    objects_limit,
+    read_bytes,
+    repository,
+    too_large_config,
+    too_many_objects,
+    too_many_values,
+    values_limit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +66,11 @@ def refused(exc: ReadRefused, shown: str) -> Problem:
 
 
 def decode(raw: bytes, shown: str, *, empty_ok: bool = False) -> str | Problem:
-    """A file's bytes as text, or the problem of bytes that are not UTF-8 or (unless
-    ``empty_ok``) hold nothing."""
+    """A file's bytes as text, or the problem of bytes that are too many YAML values to parse
+    safely, are not UTF-8, or (unless ``empty_ok``) hold nothing."""
+    values = estimate_values(raw)
+    if values > values_limit():
+        return Problem(too_many_values(values), Location(shown, 1, 1))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -102,6 +116,7 @@ class _Loading:
         self.root = root
         self.boundary = repository(root)
         self.total = 0  # bytes read so far, against ``config_limit()``
+        self.full = False  # past ``objects_limit()``: the rest is not read
         self.problems: list[Problem] = []
         self.desired: dict[ResourceKey, Resource] = {}
         self.settings_data: dict[str, Any] = {}
@@ -131,7 +146,7 @@ class _Loading:
     def read_text(self, path: Path, shown: str) -> str | Problem | None:
         """``read_text`` inside the repository, counting the bytes against the config's cap
         (the file that passes it is the one problem; None for the files after it)."""
-        if self.total > config_limit():
+        if self.total > config_limit() or self.full:
             return None
         try:
             raw = read_bytes(path, boundary=self.boundary)
@@ -170,6 +185,12 @@ class _Loading:
                 (kind.config_section,)))
             return
         for name, data in value.items():
+            if len(self.desired) >= objects_limit():
+                if not self.full:
+                    self.problems.append(source.problem(too_many_objects(), (kind.config_section,
+                                                                             name), at_key=True))
+                self.full = True
+                return
             self.object(kind, str(name), data, source)
 
     def object(self, kind: Kind, name: str, data: Any, source: Source) -> None:
