@@ -176,9 +176,9 @@ def test_fmt_refuses_a_directory_that_is_not_an_account(tmp_path: Path) -> None:
     (tmp_path / "fixture.yaml").write_text("emulator_fixture: 1\naccount: {id: 1, name: A}\n")
     result = CliRunner().invoke(main, ["fmt", "-C", str(tmp_path)])
     assert result.exit_code == 1
-    assert result.output == (f"error: no scsync.yaml in {tmp_path}, so it is not an account directory: "
-                             "fmt formats only an account's config files (run it with -C "
-                             "ACCOUNT_DIR)\n")
+    assert result.output == (f"error: no scsync.yaml in {tmp_path}, so it is not an account "
+                             "directory: fmt formats only an account's config files (run it "
+                             "with -C ACCOUNT_DIR)\n")
     assert (tmp_path / ".gitlab-ci.yml").read_text() == ci
 
 

@@ -36,7 +36,7 @@ GROWTH = {
                          "the result of * would be too large (over 1,000,000 bits)"),
     "power tower": ("{{ (10 ** 10000) ** 10000 }}",
                     "the result of ** would be too large (over 1,000,000 bits)"),
-    "printed list": ("{% set l = [1] * 400000 %}{{ [l, l, l] }}",
+    "printed list": ("{% set l = [1] * 300000 %}{{ [l, l, l] }}",
                      TOO_LARGE.format("printing a value")),
 }
 
@@ -72,8 +72,8 @@ def test_a_render_that_runs_for_ever_ends_at_the_time_budget(
 def test_ordinary_templates_render_as_before() -> None:
     text = ("{% for r in regions %}{{ r|lower }}: {{ '%-4s|' % r }}{{ '{:>3}'.format(loop.index) }}"
             " {{ r|center(6) }}{{ ('a\\nb')|indent(2) }} {{ [r, 'x']|join(',') }}"
-            " {{ r ~ '-' ~ r }}{{ r + '!' }} {{ 'ab' * 2 }} {{ 2 ** 10 }} {{ lipsum(1)|length > 0 }}"
-            "\n{% endfor %}")
+            " {{ r ~ '-' ~ r }}{{ r + '!' }} {{ 'ab' * 2 }} {{ 2 ** 10 }}"
+            " {{ lipsum(1)|length > 0 }}\n{% endfor %}")
     assert render(text, "t.yaml.j2", {"regions": ["UK", "DE"]}) == (
         "uk: UK  |  1   UK  a\n  b UK,x UK-UKUK! abab 1024 True\n"
         "de: DE  |  2   DE  a\n  b DE,x DE-DEDE! abab 1024 True\n")
