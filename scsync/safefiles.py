@@ -25,6 +25,7 @@ FILE_LIMIT_ENV = "SCSYNC_MAX_FILE_MB"
 CONFIG_LIMIT_ENV = "SCSYNC_MAX_CONFIG_MB"
 DEFAULT_FILE_MB = 4  # the largest file of a 50,000-object config is 0.3 MiB
 DEFAULT_CONFIG_MB = 32  # a 50,000-object config is 17 MiB
+DATA_FILE_LIMIT = 1024 * 1024 * 1024  # a plan file or a snapshot named on the command line
 VALUES_PER_MIB = 65_536  # YAML values a file may hold per MiB of its cap (parsing costs ~1 KB each)
 OBJECTS_PER_MIB = 3_125  # objects a config may define per MiB of its cap (100,000 by default)
 
