@@ -108,3 +108,19 @@ def test_html_keeps_its_structure(outputs: dict[str, str], case: str) -> None:
     parser = Tags()
     parser.feed(outputs[case])
     assert "img" not in parser.tags and parser.tags.count("script") <= 1
+
+
+def test_csv_and_xlsx_cells_never_run_as_formulas(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from scsync.ops.groups_export import GroupRow, write_csv, write_xlsx
+
+    rows = [GroupRow("7", '=HYPERLINK("https://evil.example","x")', "twitter/Clara", "1",
+                     "+1 555", "-> @team")]
+    write_csv(rows, tmp_path / "groups.csv")
+    assert (tmp_path / "groups.csv").read_text().splitlines()[1] == (
+        "7,\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"x\"\")\",twitter/Clara,1,'+1 555,"
+        "'-> @team")
+    write_xlsx(rows, tmp_path / "groups.xlsx")
+    cell = load_workbook(tmp_path / "groups.xlsx").active["B2"]  # type: ignore[index]
+    assert (cell.data_type, cell.value) == ("s", '=HYPERLINK("https://evil.example","x")')

@@ -97,8 +97,17 @@ def write_csv(rows: Iterable[GroupRow], path: str | Path) -> None:
     handle = io.StringIO(newline="")
     writer = csv.writer(handle)
     writer.writerow(HEADER)
-    writer.writerows(row.cells() for row in rows)
+    writer.writerows(tuple(inert_cell(cell) for cell in row.cells()) for row in rows)
     write_text(Path(path), handle.getvalue())
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(text: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula: a name that starts like one (``=``,
+    ``+``, ``-``, ``@``) gets a leading ``'``, which spreadsheets show as text."""
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
 def write_xlsx(rows: Sequence[GroupRow], path: str | Path) -> None:
@@ -117,6 +126,8 @@ def write_xlsx(rows: Sequence[GroupRow], path: str | Path) -> None:
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(list(row.cells()))
+        for cell in sheet[sheet.max_row]:
+            cell.data_type = "s"  # text, never a formula (openpyxl reads "=..." as one)
     sheet.freeze_panes = "A2"
     for index, width in enumerate(column_widths(rows), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
