@@ -182,7 +182,10 @@ def write_bytes(path: Path, data: bytes, *, inside: Path | None = None) -> None:
     if path.exists() and not path.is_file():
         raise WriteRefused(f"{path} is not a regular file; nothing was written there")
     mode = _mode_for(path)
-    fd, temp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, temp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:  # named after the file asked for, not the temporary one
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
