@@ -21,7 +21,7 @@ import click
 from scsync import __version__, engine, gctools
 from scsync.console import NO_TTY_REFUSAL, Console, stop_on_sigint
 from scsync.emulator.cli import emulator as emulator_cli
-from scsync.errors import ApplyError, Problem, ProblemsError, ScsyncError
+from scsync.errors import ApplyError, Problem, ProblemsError, ScsyncError, printable
 from scsync.plan.model import Plan
 from scsync.plan.render import Format, render, render_many
 from scsync.safefiles import write_text
@@ -40,7 +40,8 @@ def error_lines(error: ScsyncError) -> list[str]:
     """Every line that ``error`` prints to stderr (warnings too)."""
     if isinstance(error, ProblemsError):
         return [problem_line(p) for p in error.problems]
-    return [f"error: {line}" for line in str(error).splitlines() or [type(error).__name__]]
+    return [f"error: {printable(line)}" for line in str(error).splitlines()
+            or [type(error).__name__]]
 
 
 def os_error_message(error: OSError) -> str:

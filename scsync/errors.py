@@ -25,9 +25,28 @@ Exit codes (DESIGN, "CLI contract"): 1 for any error here, 3 for ``SafetyError``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` on one line and inert in a terminal: each control character (newline, ESC,
+    bidi override, line separator...) written as its escape (``\\n``, ``\\x1b``, ``\\u202e``)."""
+    if _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub(_escape_char, text)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -62,7 +81,7 @@ class Problem:
         head = f"{self.location}: " if self.location else ""
         what = " ".join(part for part in (self.address, self.field) if part)
         body = f"warning: {self.message}" if self.warning else self.message
-        return f"{head}{what}: {body}" if what else f"{head}{body}"
+        return printable(f"{head}{what}: {body}" if what else f"{head}{body}")
 
     def sort_key(self) -> tuple[Any, ...]:
         loc = self.location

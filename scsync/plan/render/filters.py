@@ -12,7 +12,10 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from scsync.errors import printable
 from scsync.resources import LONG_TEXT_FIELDS
+
+__all__ = ["printable"]  # one place makes text from input safe to show: scsync.errors
 
 # A diff line: its sign ("+", "-" or " ") and its text.
 Line = tuple[str, str]
@@ -22,25 +25,6 @@ Row = tuple[str, str, str, str]
 LONG_TEXT_CHARS = 80
 
 _ANSI = {"+": "32", "~": "33", "-": "31", "!": "31", "error": "31", "warning": "33"}
-
-
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def printable(text: str) -> str:
-    """``text`` on one line and inert in a terminal: each control character (newline, ESC,
-    bidi override, line separator...) written as its escape (``\\n``, ``\\x1b``, ``\\u202e``)."""
-    if _CONTROL.search(text) is None:
-        return text
-    return _CONTROL.sub(_escape_char, text)
-
-
-def _escape_char(match: re.Match[str]) -> str:
-    char = match.group()
-    if char in _NAMED_ESCAPES:
-        return _NAMED_ESCAPES[char]
-    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
 def shown(value: Any) -> Any:
