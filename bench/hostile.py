@@ -157,6 +157,9 @@ def oversized_cases(work: Path) -> list[Case]:
     near = _account(work / "flow-map-at-cap")
     (near / "map.yaml").write_text("unknown: {" + ", ".join(f"k{i}: 1" for i in range(262_000))
                                    + "}\n")
+    near_fmt = _account(work / "flow-map-at-fmt-cap")
+    (near_fmt / "map.yaml").write_text("unknown: {" + ", ".join(f"k{i}: 1" for i in range(32_000))
+                                       + "}\n")
     total = _account(work / "config-over-cap")
     for n in range(10):
         (total / f"t{n}.yaml").write_text("topics: {}\n" + "# padding\n" * 400_000)
@@ -168,7 +171,9 @@ def oversized_cases(work: Path) -> list[Case]:
             Case(group, "fmt: a 50 MB file", ["fmt", "-C", str(big)]),
             Case(group, "262,000-item block list under an unknown key",
                  ["validate", "-C", str(block)]),
-            Case(group, "fmt: 262,000-item block list", ["fmt", "--check", "-C", str(block)], 0),
+            Case(group, "fmt: 262,000-item block list", ["fmt", "--check", "-C", str(block)]),
+            Case(group, "fmt: 32,000-key flow mapping (at the round-trip cap)",
+                 ["fmt", "--check", "-C", str(near_fmt)], 0),
             Case(group, "2,000,000-item flow list", ["validate", "-C", str(flow)]),
             Case(group, "262,000-key flow mapping (at the values cap)",
                  ["validate", "-C", str(near)]),

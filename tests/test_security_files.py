@@ -182,6 +182,16 @@ def test_fmt_refuses_a_directory_that_is_not_an_account(tmp_path: Path) -> None:
     assert (tmp_path / ".gitlab-ci.yml").read_text() == ci
 
 
+def test_fmt_refuses_a_file_too_large_to_round_trip_before_parsing_it(repo: Path) -> None:
+    (repo / "list.yaml").write_text("unknown:\n" + "".join(f"  - item{i}\n"
+                                                           for i in range(40_000)))
+    result = CliRunner().invoke(main, ["fmt", "--check", "-C", str(repo)])
+    assert (result.exit_code, result.output) == (
+        1, "list.yaml:1:1: not rewritten: the file holds about 40,001 YAML values, over the 32,768 "
+           "a file may hold to be rewritten keeping its comments (set SCSYNC_MAX_FILE_MB to a "
+           "larger number of MiB to allow more)\n")
+
+
 def test_fmt_keeps_the_mode_and_leaves_no_temporary_file(repo: Path) -> None:
     path = repo / "topics.yaml"
     path.write_text(UNFORMATTED)

@@ -31,7 +31,7 @@ from scsync.ops import yamlrt
 from scsync.ops.canonical import order_for
 from scsync.ops.export_docs import KIND_ORDER, config_object, exported, layout_file
 from scsync.ops.export_validate import mark_problems, template_keys_of, validate_tree
-from scsync.ops.fmt import yaml_files
+from scsync.ops.fmt import round_trip_problem, yaml_files
 from scsync.providers.base import LiveState
 from scsync.resources import (
     FALSE_DEFAULT_FIELDS,
@@ -89,6 +89,8 @@ class _Tree:
     def _read(self, path: Path) -> None:
         rel = path.relative_to(self.root).as_posix()
         text = read_text(path, rel, boundary=self.boundary)
+        if isinstance(text, str):
+            text = round_trip_problem(text, rel) or text
         if isinstance(text, Problem):
             raise ScsyncError(f"{text}; cannot merge into this file: fix it or choose another -o")
         try:

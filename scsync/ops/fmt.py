@@ -22,7 +22,15 @@ from scsync.config.yamlfast import YamlProblem
 from scsync.config.yamlfast import load as fast_load
 from scsync.errors import ConfigError, Location, Problem
 from scsync.ops import yamlrt
-from scsync.safefiles import ReadRefused, read_bytes, repository, write_text
+from scsync.safefiles import (
+    FILE_LIMIT_ENV,
+    ReadRefused,
+    estimate_values,
+    read_bytes,
+    repository,
+    values_limit,
+    write_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +78,22 @@ def _check_same_data(old: Any, new: str, shown: str) -> None:
                                    "as it is (please report this)", Location(shown, 1, 1))])
 
 
+ROUND_TRIP_SHARE = 8  # ruamel's round trip costs about 8 times the loader's parse per value
+
+
+def round_trip_problem(text: str, shown: str) -> Problem | None:
+    """The problem of a file too large for a ruamel round trip (``fmt``, ``export`` merging):
+    an eighth of the values the loader accepts, so that it ends in seconds."""
+    limit = values_limit() // ROUND_TRIP_SHARE
+    count = estimate_values(text.encode("utf-8", "surrogatepass"))
+    if count <= limit:
+        return None
+    return Problem(f"not rewritten: the file holds about {count:,} YAML values, over the "
+                   f"{limit:,} a file may hold to be rewritten keeping its comments (set "
+                   f"{FILE_LIMIT_ENV} to a larger number of MiB to allow more)",
+                   Location(shown, 1, 1))
+
+
 def _read(path: Path, shown: str, boundary: Path) -> str | Problem:
     """The file's text, or the loader's problem (refused, cannot be read, not UTF-8); an empty
     file is text here (there is nothing to format, and nothing to refuse)."""
@@ -77,7 +101,8 @@ def _read(path: Path, shown: str, boundary: Path) -> str | Problem:
         raw = read_bytes(path, boundary=boundary)
     except ReadRefused as exc:
         return refused(exc, shown)
-    return decode(raw, shown, empty_ok=True)
+    text = decode(raw, shown, empty_ok=True)
+    return (round_trip_problem(text, shown) or text) if isinstance(text, str) else text
 
 
 def format_tree(root: Path | str, *, check: bool = False) -> list[str]:
