@@ -1,10 +1,11 @@
 """Hostile inputs, tried for real: every class of bad input of docs/reliability.md's table run
 through ``python -m scsync`` as a child process, each checked for its exit code, a traceback,
 an "internal error", a hang (no exit within ``--timeout`` s) and whatever it should have left
-alone, and measured for peak memory (the child's own ``ru_maxrss``, from ``os.wait4``).
+alone, and measured for peak memory (the child's own high-water mark, VmHWM).
 
 ``python -m bench.hostile [--doc docs/reliability.md]`` prints the table (and rewrites the block
 between the ``hostile:begin``/``hostile:end`` markers of the doc). Exits 1 when any case fails.
+Linux only (``os.wait4``, ``/proc``).
 """
 
 from __future__ import annotations
@@ -65,11 +66,25 @@ class Outcome:
                 and self.left_alone)
 
 
+# Peak memory: the child's VmHWM, written when it exits (ru_maxrss would also count the memory
+# of this process at fork time, which exec does not reset).
+PEAK = """\
+import atexit, os, re
+def _peak() -> None:
+    with open("/proc/self/status") as status, open(os.environ["HOSTILE_PEAK"], "w") as out:
+        out.write(re.search(r"VmHWM:\\s*(\\d+)", status.read()).group(1))
+atexit.register(_peak)
+"""
+SCSYNC = PEAK + "import sys\nsys.argv[0] = 'scsync'\nfrom scsync.cli import main\nmain()\n"
+
+
 def run(case: Case, work: Path, timeout: float) -> Outcome:
     """The case in a child process, its output in a file (no pipe to fill up)."""
-    head = [sys.executable, "-c", case.code] if case.code else [sys.executable, "-m", "scsync"]
+    head = [sys.executable, "-c", PEAK + case.code if case.code else SCSYNC]
     log = work / "out.log"
-    env = {**os.environ, "NO_COLOR": "1", **case.env}
+    peak = work / "peak.kb"
+    peak.unlink(missing_ok=True)
+    env = {**os.environ, "NO_COLOR": "1", "HOSTILE_PEAK": str(peak), **case.env}
     with log.open("wb") as out:
         child = subprocess.Popen([*head, *case.args], stdout=out, stderr=subprocess.STDOUT,
                                  stdin=subprocess.DEVNULL, env=env, cwd=work)
@@ -86,7 +101,8 @@ def run(case: Case, work: Path, timeout: float) -> Outcome:
                                usage.ru_maxrss / 1024)
             time.sleep(0.02)
     child.returncode = os.waitstatus_to_exitcode(status)
-    return Outcome(case, child.returncode, log.read_text(errors="replace"), usage.ru_maxrss / 1024)
+    peak_kb = int(peak.read_text()) if peak.exists() else usage.ru_maxrss
+    return Outcome(case, child.returncode, log.read_text(errors="replace"), peak_kb / 1024)
 
 
 # -- the cases ---------------------------------------------------------------------------------
