@@ -189,7 +189,7 @@ def oversized_cases(work: Path) -> list[Case]:
                  ["validate", "-C", str(block)]),
             Case(group, "fmt: 262,000-item block list", ["fmt", "--check", "-C", str(block)]),
             Case(group, "fmt: 32,000-key flow mapping (at the round-trip cap)",
-                 ["fmt", "--check", "-C", str(near_fmt)], 0),
+                 ["fmt", "-C", str(near_fmt)], 0),
             Case(group, "2,000,000-item flow list", ["validate", "-C", str(flow)]),
             Case(group, "262,000-key flow mapping (at the values cap)",
                  ["validate", "-C", str(near)]),
@@ -384,7 +384,8 @@ sys.exit(0 if answer.status_code == 400 and body["error"] == "invalid_parameter"
 def request_cases() -> list[Case]:
     group = "emulator requests"
     return [Case(group, "JSON nested 100,000 deep", ["deep", "100000"], 0, code=REQUEST),
-            Case(group, "JSON nested 1,000,000 deep", ["deep", "1000000"], 0, code=REQUEST),
+            Case(group, "JSON nested 1,000,000 deep (a 6 MB body)", ["deep", "1000000"], 0,
+                 code=REQUEST),
             Case(group, "a lone high surrogate", ["surrogate"], 0, code=REQUEST),
             Case(group, "a lone low surrogate", ["low surrogate"], 0, code=REQUEST)]
 
