@@ -124,3 +124,23 @@ def test_csv_and_xlsx_cells_never_run_as_formulas(tmp_path: Path) -> None:
     write_xlsx(rows, tmp_path / "groups.xlsx")
     cell = load_workbook(tmp_path / "groups.xlsx").active["B2"]  # type: ignore[index]
     assert (cell.data_type, cell.value) == ("s", '=HYPERLINK("https://evil.example","x")')
+
+
+def test_problems_progress_lines_and_the_ledger_escape_control_characters(tmp_path: Path) -> None:
+    from scsync.errors import Location, Problem
+    from scsync.plan.ledger import Step, _table
+    from scsync.plan.progress import ProgressEvent, step_line
+
+    name = "topic.Care\n\x1b[2JPwned\u202e"
+    shown = "topic.Care\\n\\x1b[2JPwned\\u202e"
+    assert str(Problem("bad", Location("t.yaml", 1, 1), name)) == f"t.yaml:1:1: {shown}: bad"
+    event = ProgressEvent(kind="begin", index=1, total=2, action="create", address=name)
+    assert step_line(event) == f"[1/2] creating {shown}"
+    root = _account(tmp_path)
+    (root / "topics.yaml").write_text('topics:\n  "Care\\e[2J\\nX": {searchkeywords: 7}\n')
+    result = CliRunner().invoke(main, ["validate", "-C", str(root)])
+    assert result.exit_code == 1 and "\x1b" not in result.output
+    assert "topic.Care\\x1b[2J\\nX" in result.output
+    step = Step(index=1, address=name, action="create", call=None, status="failed",  # type: ignore[arg-type]
+                message="refused: \x1b[31m")
+    assert _table([step])[1].split("  ")[-2:] == [shown, "refused: \\x1b[31m"]
