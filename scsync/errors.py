@@ -37,7 +37,7 @@ _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 def printable(text: str) -> str:
     """``text`` on one line and inert in a terminal: each control character (newline, ESC,
     bidi override, line separator...) written as its escape (``\\n``, ``\\x1b``, ``\\u202e``)."""
-    if _CONTROL.search(text) is None:
+    if text.isprintable() or _CONTROL.search(text) is None:  # the first test is the fast one
         return text
     return _CONTROL.sub(_escape_char, text)
 

@@ -196,7 +196,6 @@ class _Sandbox(SandboxedEnvironment):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.deadline = time.monotonic() + TIME_BUDGET
-        self.code_generator_class = _Generator
         self.filters = {name: self._bounded_filter(name, func)
                         for name, func in self.filters.items()}
         self.globals["lipsum"] = _lipsum
@@ -332,6 +331,9 @@ class _Generator(CodeGenerator):
                                    None, None, lineno=node.lineno)
             node.bounded = True  # type: ignore[attr-defined]
         super().visit_For(node, frame)
+
+
+_Sandbox.code_generator_class = _Generator
 
 
 def _environment() -> _Sandbox:
