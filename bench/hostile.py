@@ -132,6 +132,7 @@ def special_file_cases(work: Path) -> list[Case]:
         "symlink to /dev/urandom": lambda p: (p / "random.yaml").symlink_to("/dev/urandom"),
         "symlink out of the repository": lambda p: (p / "passwd.yaml").symlink_to(outside),
         "socket named s.yaml": _socket,
+        "symlink loop": _loop,
         "FIFO planted as the config cache": _cache_fifo,
     }
     for index, (name, plant) in enumerate(plants.items()):
@@ -152,6 +153,11 @@ def _socket(path: Path) -> None:
 
     with socket.socket(socket.AF_UNIX) as sock:
         sock.bind(str(path / "s.yaml"))
+
+
+def _loop(path: Path) -> None:
+    (path / "a.yaml").symlink_to("b.yaml")
+    (path / "b.yaml").symlink_to("a.yaml")
 
 
 def _cache_fifo(path: Path) -> None:

@@ -85,7 +85,7 @@ def too_many_objects() -> str:
 def repository(root: Path) -> Path:
     """The directory a config's files must stay in: the nearest ancestor of ``root`` (itself
     included) holding ``.git``, else ``root``; resolved."""
-    resolved = Path(root).resolve()
+    resolved = Path(os.path.realpath(root))
     for directory in (resolved, *resolved.parents):
         if (directory / ".git").exists():
             return directory
@@ -113,8 +113,8 @@ def read_bytes(path: Path, *, boundary: Path | None = None, limit: int | None = 
     path = Path(path)
     try:
         if boundary is not None and path.is_symlink():
-            target = path.resolve()
-            if not _inside(target, Path(boundary).resolve()):
+            target = Path(os.path.realpath(path))  # never raises, even on a loop
+            if not _inside(target, Path(os.path.realpath(boundary))):
                 raise ReadRefused("not read: the file is a symlink to a file outside the "
                                   "repository")
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -175,8 +175,8 @@ def write_bytes(path: Path, data: bytes, *, inside: Path | None = None) -> None:
     if path.is_symlink():
         raise WriteRefused(f"{path} is a symlink; scsync does not write through links (remove "
                            "it or write elsewhere)")
-    parent = path.parent.resolve()
-    if inside is not None and not _inside(parent, Path(inside).resolve()):
+    parent = Path(os.path.realpath(path.parent))
+    if inside is not None and not _inside(parent, Path(os.path.realpath(inside))):
         raise WriteRefused(f"{path} is outside {inside} (a directory on the way is a symlink); "
                            "nothing was written there")
     if path.exists() and not path.is_file():

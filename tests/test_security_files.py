@@ -81,6 +81,16 @@ def test_without_git_the_config_directory_is_the_boundary(tmp_path: Path) -> Non
     assert code == 1 and output.startswith("topics.yaml:1:1: not read: the file is a symlink")
 
 
+def test_a_symlink_loop_is_an_error_for_validate_and_fmt(repo: Path) -> None:
+    (repo / "a.yaml").symlink_to("b.yaml")
+    (repo / "b.yaml").symlink_to("a.yaml")
+    expected = ("error: cannot read a.yaml: Too many levels of symbolic links\n"
+                "error: cannot read b.yaml: Too many levels of symbolic links\n")
+    assert validate(repo) == (1, expected)
+    result = CliRunner().invoke(main, ["fmt", "-C", str(repo)])
+    assert (result.exit_code, result.output) == (1, expected)
+
+
 def test_a_fifo_is_a_located_error_not_a_hang(repo: Path) -> None:
     os.mkfifo(repo / "x.yaml")
     result = run("validate", "-C", str(repo))  # no writer ever opens the FIFO
