@@ -125,6 +125,24 @@ def api() -> httpx.Client:
 
 
 @pytest.mark.parametrize(("value", "message"), [
+    ('{"name": ' + "1" * 5000 + "}", "topic is not valid JSON: a number is out of range (64-bit "
+                                     "integers only)"),
+    ('{"name": "x", "project_id": 99999999999999999999}', "topic is not valid JSON: a number is "
+                                                         "out of range (64-bit integers only)"),
+    ('{"name": NaN}', "topic is not valid JSON: NaN is not a JSON value"),
+])
+def test_numbers_json_or_sqlite_cannot_hold_are_400(api: httpx.Client, value: str,
+                                                    message: str) -> None:
+    response = api.post("/1001/settings/topics", data={"topic": value})
+    assert (response.status_code, response.json()["error_description"]) == (400, message)
+
+
+def test_an_id_sqlite_cannot_hold_is_404(api: httpx.Client) -> None:
+    response = api.get("/1001/settings/topic/99999999999999999999999")
+    assert (response.status_code, response.json()["error"]) == (404, "not_found")
+
+
+@pytest.mark.parametrize(("value", "message"), [
     ("[" * 100_000 + "]" * 100_000, "topic is nested too deeply"),
     ("[" * 1_000_000 + "]" * 1_000_000, "the request body is over 1024 KiB"),
     ('{"name": "\\ud800"}', "topic holds a lone surrogate escape (\\uD800-\\uDFFF alone): not "

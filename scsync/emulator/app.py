@@ -100,6 +100,11 @@ class EmulatorApp:
         except DropConnection:
             self._log(request, path, None, token, {"fault": "dropped"})
             raise
+        except Exception as exc:  # a bug or a case no rule covers: still an answer in the envelope
+            log.exception("unexpected error on %s %s", request.method, path)
+            failure = ApiError("internal_server_error",
+                               f"The server failed ({type(exc).__name__}).")
+            status, body, notes = failure.status, failure.body(), {"error": failure.error}
         if decision.lost:
             notes["fault"] = "lost"
         self._log(request, path, status, token, notes)
