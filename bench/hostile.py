@@ -379,7 +379,9 @@ client = httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://e
                       headers={"Authorization": "Bearer admin-token"})
 depth = int(sys.argv[2]) if len(sys.argv) > 2 else 0
 value = {"deep": "[" * depth + "]" * depth, "surrogate": '{"name": "\\\\ud800"}',
-         "low surrogate": '{"name": "a\\\\udfffb"}'}[sys.argv[1]]
+         "low surrogate": '{"name": "a\\\\udfffb"}', "nan": '{"name": NaN}',
+         "digits": '{"name": ' + "1" * 5000 + "}",
+         "int64": '{"name": "x", "project_id": 99999999999999999999}'}[sys.argv[1]]
 answer = client.post("/1001/settings/topics", data={"topic": value})
 body = answer.json()
 print(answer.status_code, body)
@@ -393,7 +395,10 @@ def request_cases() -> list[Case]:
             Case(group, "JSON nested 1,000,000 deep (a 6 MB body)", ["deep", "1000000"], 0,
                  code=REQUEST),
             Case(group, "a lone high surrogate", ["surrogate"], 0, code=REQUEST),
-            Case(group, "a lone low surrogate", ["low surrogate"], 0, code=REQUEST)]
+            Case(group, "a lone low surrogate", ["low surrogate"], 0, code=REQUEST),
+            Case(group, "NaN", ["nan"], 0, code=REQUEST),
+            Case(group, "a 5,000-digit number", ["digits"], 0, code=REQUEST),
+            Case(group, "a project id past 64 bits", ["int64"], 0, code=REQUEST)]
 
 
 # -- the report --------------------------------------------------------------------------------
