@@ -117,12 +117,15 @@ def read_bytes(path: Path, *, boundary: Path | None = None, limit: int | None = 
             if not _inside(target, Path(os.path.realpath(boundary))):
                 raise ReadRefused("not read: the file is a symlink to a file outside the "
                                   "repository")
+        mode = os.stat(path).st_mode  # before opening: a socket cannot be opened at all
+        if not stat.S_ISREG(mode):
+            raise ReadRefused(f"not read: the file is {_kind(mode)}; only regular files are read")
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise ReadRefused(str(exc.strerror or exc), os_error=True) from None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
+        if not stat.S_ISREG(info.st_mode):  # replaced since the stat above
             raise ReadRefused(f"not read: the file is {_kind(info.st_mode)}; only regular "
                               "files are read")
         if info.st_size > limit:

@@ -99,6 +99,15 @@ def test_a_fifo_is_a_located_error_not_a_hang(repo: Path) -> None:
                              "files are read\n")
 
 
+def test_a_socket_is_a_located_error(repo: Path) -> None:
+    import socket
+
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(repo / "s.yaml"))
+        assert validate(repo) == (1, "s.yaml:1:1: not read: the file is a socket; only regular "
+                                     "files are read\n")
+
+
 def test_a_fifo_planted_as_the_config_cache_is_skipped(repo: Path) -> None:
     (repo / ".scsync" / "cache").mkdir(parents=True)
     os.mkfifo(repo / ".scsync" / "cache" / "config.cache")
