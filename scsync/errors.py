@@ -8,6 +8,7 @@
     ├── SafetyError                  a safety gate refused the plan (thresholds, protected objects)
     ├── StalePlanError               a saved plan no longer matches config or live state
     ├── ApplyError                   apply finished with failed steps (carries the ledger)
+    ├── WriteRefused                 a write would follow a symlink or leave its directory
     └── ProviderError                talking to the platform failed; carries ``response`` facts
         ├── TransportError           unreachable API, dropped connection, timeout
         ├── AuthError                missing/bad/expired token, missing scope, not an admin
@@ -18,7 +19,9 @@
         └── ServerError              the platform failed (5xx); the write may have happened
 
 Messages never contain a secret: the provider's HTTP client sends the token only in a header and
-passes every message it builds through ``redact()`` with every secret it holds.
+passes every message it builds through ``redact()`` with every secret it holds. Text from input
+(names, file content) is shown through ``printable()``, so it cannot drive a terminal or break
+a line.
 
 Exit codes (DESIGN, "CLI contract"): 1 for any error here, 3 for ``SafetyError``.
 """
@@ -143,6 +146,11 @@ class SafetyError(ScsyncError):
     def __init__(self, reasons: Sequence[str]) -> None:
         self.reasons = list(reasons)
         super().__init__("\n".join(self.reasons))
+
+
+class WriteRefused(ScsyncError):
+    """A write refused because it would follow a symlink or leave its directory
+    (``scsync.safefiles``)."""
 
 
 class StalePlanError(ScsyncError):

@@ -18,7 +18,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from scsync.errors import ScsyncError
+from scsync.errors import WriteRefused
 
 MIB = 1024 * 1024
 FILE_LIMIT_ENV = "SCSYNC_MAX_FILE_MB"
@@ -159,10 +159,6 @@ def _mb(size: int) -> str:
 def too_large_config(size: int) -> str:
     """The message of a config whose files together pass ``config_limit()``."""
     return _too_large(size, config_limit(), CONFIG_LIMIT_ENV, "config (all files together)")
-
-
-class WriteRefused(ScsyncError):
-    """A write refused because it would follow a symlink or leave its directory."""
 
 
 def write_text(path: Path, text: str, *, inside: Path | None = None) -> None:

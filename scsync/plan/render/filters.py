@@ -15,8 +15,6 @@ from typing import Any
 from scsync.errors import printable
 from scsync.resources import LONG_TEXT_FIELDS
 
-__all__ = ["printable"]  # one place makes text from input safe to show: scsync.errors
-
 # A diff line: its sign ("+", "-" or " ") and its text.
 Line = tuple[str, str]
 # A side-by-side row: (left sign, left text, right sign, right text); a missing side is ("", "").
