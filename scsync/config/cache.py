@@ -26,11 +26,10 @@ import scsync
 from scsync.config.config import Config
 from scsync.config.files import discover
 from scsync.config.model_settings import Settings
-from scsync.errors import Location, Problem
+from scsync.errors import Location, Problem, WriteRefused
 from scsync.resources import Kind, Resource, ResourceKey
 from scsync.safefiles import (
     ReadRefused,
-    WriteRefused,
     config_limit,
     read_bytes,
     repository,

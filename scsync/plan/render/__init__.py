@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import jinja2
 
+from scsync.errors import printable
 from scsync.plan.model import Plan
 from scsync.plan.render import filters
 from scsync.plan.render.view import NO_CHANGES, AccountView, account_view, total, total_line
@@ -58,7 +59,7 @@ def _render_views(views: list[AccountView], fmt: Format, *, color: bool,
     template = environment(__name__, html=fmt == "html").get_template(_TEMPLATES[fmt])
     context: dict[str, Any] = {
         "accounts": views, "many": len(views) > 1 or views[0].label is not None,
-        "color": color, "no_changes": NO_CHANGES, "hint": filters.printable(hint or DEFAULT_HINT),
+        "color": color, "no_changes": NO_CHANGES, "hint": printable(hint or DEFAULT_HINT),
         "total_line": total_line(total([v.plan for v in views])), "limit": MARKDOWN_LIMIT,
         "kinds": sorted({c.kind for v in views for c in v.changes}),
     }
