@@ -23,9 +23,10 @@ import click
 from scsync import __version__, engine, gctools
 from scsync.console import NO_TTY_REFUSAL, Console, stop_on_sigint
 from scsync.emulator.cli import emulator as emulator_cli
-from scsync.errors import ApplyError, Problem, ProblemsError, ScsyncError, shown_path
+from scsync.errors import ApplyError, Problem, ProblemsError, ScsyncError, printable, shown_path
 from scsync.plan.model import Plan
 from scsync.plan.render import Format, render, render_many
+from scsync.safefiles import write_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,7 +42,8 @@ def error_lines(error: ScsyncError) -> list[str]:
     """Every line that ``error`` prints to stderr (warnings too)."""
     if isinstance(error, ProblemsError):
         return [problem_line(p) for p in error.problems]
-    return [f"error: {line}" for line in str(error).splitlines() or [type(error).__name__]]
+    return [f"error: {printable(line)}" for line in str(error).splitlines()
+            or [type(error).__name__]]
 
 
 def os_error_message(error: OSError) -> str:
@@ -315,8 +317,8 @@ def plan(dirs: tuple[Path, ...], var_files: tuple[Path, ...], out: Path | None, 
     for _, planned in results:
         echo_problems(planned.warnings)
     if out is not None and plans:
-        out.write_text(engine.plan_file_text(plans[0][1]) if len(plans) == 1
-                       else render_many(plans, "json"), encoding="utf-8")
+        write_text(out, engine.plan_file_text(plans[0][1]) if len(plans) == 1
+                   else render_many(plans, "json"))
     hint = f"the plan file {out}" if out else None
     if len(dirs) == 1 and plans:
         click.echo(render(plans[0][1], fmt, color=use_color(), full_plan_hint=hint), nl=False)

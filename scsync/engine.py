@@ -354,10 +354,12 @@ def prepare_apply(root: Path, *, plan_file: Path | None = None, var_files: Seque
 
 def read_plan(plan_file: Path) -> Plan:
     """A saved plan file (``plan -o FILE``), or one clear error."""
+    from scsync.safefiles import DATA_FILE_LIMIT, ReadRefused, read_bytes
+
     try:
-        return Plan.from_json(plan_file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScsyncError(f"cannot read the plan file {plan_file}: {exc.strerror}") from None
+        return Plan.from_json(read_bytes(plan_file, limit=DATA_FILE_LIMIT).decode("utf-8"))
+    except ReadRefused as exc:
+        raise ScsyncError(f"cannot read the plan file {plan_file}: {exc.message}") from None
     except ValueError:
         raise ScsyncError(f"{plan_file} is not a scsync plan file (run `scsync plan -o FILE` "
                           "to make one)") from None

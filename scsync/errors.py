@@ -8,6 +8,7 @@
     ├── SafetyError                  a safety gate refused the plan (thresholds, protected objects)
     ├── StalePlanError               a saved plan no longer matches config or live state
     ├── ApplyError                   apply finished with failed steps (carries the ledger)
+    ├── WriteRefused                 a write would follow a symlink or leave its directory
     └── ProviderError                talking to the platform failed; carries ``response`` facts
         ├── TransportError           unreachable API, dropped connection, timeout
         ├── AuthError                missing/bad/expired token, missing scope, not an admin
@@ -18,7 +19,9 @@
         └── ServerError              the platform failed (5xx); the write may have happened
 
 Messages never contain a secret: the provider's HTTP client sends the token only in a header and
-passes every message it builds through ``redact()`` with every secret it holds.
+passes every message it builds through ``redact()`` with every secret it holds. Text from input
+(names, file content) is shown through ``printable()``, so it cannot drive a terminal or break
+a line.
 
 Exit codes (DESIGN, "CLI contract"): 1 for any error here, 3 for ``SafetyError``.
 """
@@ -26,10 +29,29 @@ Exit codes (DESIGN, "CLI contract"): 1 for any error here, 3 for ``SafetyError``
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` on one line and inert in a terminal: each control character (newline, ESC,
+    bidi override, line separator...) written as its escape (``\\n``, ``\\x1b``, ``\\u202e``)."""
+    if text.isprintable() or _CONTROL.search(text) is None:  # the first test is the fast one
+        return text
+    return _CONTROL.sub(_escape_char, text)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
 def shown_path(path: Path | str) -> str:
@@ -76,7 +98,7 @@ class Problem:
         head = f"{self.location}: " if self.location else ""
         what = " ".join(part for part in (self.address, self.field) if part)
         body = f"warning: {self.message}" if self.warning else self.message
-        return f"{head}{what}: {body}" if what else f"{head}{body}"
+        return printable(f"{head}{what}: {body}" if what else f"{head}{body}")
 
     def sort_key(self) -> tuple[Any, ...]:
         loc = self.location
@@ -138,6 +160,11 @@ class SafetyError(ScsyncError):
     def __init__(self, reasons: Sequence[str]) -> None:
         self.reasons = list(reasons)
         super().__init__("\n".join(self.reasons))
+
+
+class WriteRefused(ScsyncError):
+    """A write refused because it would follow a symlink or leave its directory
+    (``scsync.safefiles``)."""
 
 
 class StalePlanError(ScsyncError):

@@ -78,8 +78,9 @@ EXPORT_CASES = {
                      "error: topics.yaml:1:71: cannot merge into this file: the file nests more "
                      "than 64 levels deep; config files need only a few levels; fix it or choose "
                      "another -o"),
-    "not UTF-8": (b"a: \xff\n", "error: topics.yaml: cannot merge into this file: it is not valid "
-                                 "YAML (UnicodeDecodeError); fix it or choose another -o"),
+    "not UTF-8": (b"a: \xff\n", "error: topics.yaml:1:4: the file is not UTF-8 text (byte 0xFF); "
+                                 "save it as UTF-8; cannot merge into this file: fix it or choose "
+                                 "another -o"),
 }
 
 
@@ -92,7 +93,8 @@ def test_export_refuses_to_merge_into_bad_files(tmp_path: Path, case: str) -> No
     content, message = EXPORT_CASES[case]
     out = tmp_path / "out"
     out.mkdir()
+    (out / "scsync.yaml").write_text("scsync: 1\nprovider: {type: emulator}\n")
     (out / "topics.yaml").write_bytes(content if isinstance(content, bytes) else content.encode())
     result = CliRunner().invoke(main, ["export", "-C", str(tmp_path / "config"), "-o", str(out)])
     assert (result.exit_code, result.output) == (1, message + "\n")
-    assert sorted(p.name for p in out.iterdir()) == ["topics.yaml"]
+    assert sorted(p.name for p in out.iterdir()) == ["scsync.yaml", "topics.yaml"]

@@ -70,7 +70,8 @@ TEMPLATES = {
     "recursion": ("{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}",
                   "recursion too deep (a macro that calls itself?)"),
     "memory": ("{{ 'x' * 10**10 }}",
-               "the result of * would be too large (templates run sandboxed)"),
+               "the result of * would be too large (over 1,000,000 characters or items) (templates "
+               "run sandboxed)"),
     "power": ("{{ 7 ** 100000000 }}",
               "the exponent 100000000 is too large (templates run sandboxed)"),
 }

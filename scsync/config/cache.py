@@ -14,11 +14,9 @@ rebuilt; a cache directory that cannot be written is skipped silently.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import logging
 import marshal
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,15 +26,23 @@ import scsync
 from scsync.config.config import Config
 from scsync.config.files import discover
 from scsync.config.model_settings import Settings
-from scsync.errors import Location, Problem, shown_path
+from scsync.errors import Location, Problem, WriteRefused, shown_path
 from scsync.resources import Kind, Resource, ResourceKey
+from scsync.safefiles import (
+    ReadRefused,
+    config_limit,
+    read_bytes,
+    repository,
+    write_bytes,
+)
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = Path(".scsync") / "cache"
 ENTRY = "config.cache"
 HEADER = b"scsync-config-cache 2 "
-_CODE = ("config", "resources.py", "errors.py")  # the code a loaded config depends on
+# the code a loaded config depends on
+_CODE = ("config", "resources.py", "errors.py", "safefiles.py")
 
 
 def cache_key(root: Path, var_files: Sequence[Path] = ()) -> str | None:
@@ -45,18 +51,19 @@ def cache_key(root: Path, var_files: Sequence[Path] = ()) -> str | None:
     digest = hashlib.sha256(f"{scsync.__version__}\0{sys.version}\0{shown_path(root)}\0"
                             .encode())
     _hash_code(digest)
+    boundary = repository(root)
     try:
         for path in discover(root):
-            _hash_file(digest, path.relative_to(root).as_posix(), path)
+            _hash_file(digest, path.relative_to(root).as_posix(), path, boundary)
         for path in var_files:
             _hash_file(digest, f"--var-file {path}", Path(path))
-    except OSError:
+    except (OSError, ReadRefused):
         return None
     return digest.hexdigest()
 
 
-def _hash_file(digest: Any, shown: str, path: Path) -> None:
-    data = path.read_bytes()
+def _hash_file(digest: Any, shown: str, path: Path, boundary: Path | None = None) -> None:
+    data = read_bytes(path, boundary=boundary)  # the loader reports a file this refuses
     digest.update(f"\0{shown}\0{len(data)}\0".encode())
     digest.update(data)
 
@@ -105,10 +112,10 @@ def _load_config(root: Path, *, var_files: Sequence[Path] = ()) -> Config:
 def read_entry(entry: Path, key: str, root: Path) -> Config | None:
     """The cached config under ``key``, or None (missing, stale, corrupt: all ignored)."""
     try:
-        with entry.open("rb") as file:
-            if file.readline() != HEADER + key.encode() + b"\n":
-                return None
-            body = base64.b64decode(file.read(), validate=True)
+        head, _, rest = read_bytes(entry, boundary=root, limit=2 * config_limit()).partition(b"\n")
+        if head != HEADER + key.encode():
+            return None
+        body = base64.b64decode(rest, validate=True)
         return _config_of(marshal.loads(body), root)
     except Exception as exc:  # any corrupt entry is ignored: the config is loaded again
         log.debug("ignoring the config cache %s: %s", entry, type(exc).__name__)
@@ -121,17 +128,15 @@ def write_entry(entry: Path, key: str, config: Config) -> None:
         body = marshal.dumps(_plain_config(config))
     except ValueError:  # a value marshal cannot hold: do not cache
         return
-    temp = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
+    root = entry.parent.parent.parent
+    if entry.parent.is_symlink() or entry.parent.parent.is_symlink():
+        log.debug("not writing the config cache %s: its directory is a symlink", entry)
+        return
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        with temp.open("wb") as file:
-            file.write(HEADER + key.encode() + b"\n")
-            file.write(base64.b64encode(body))
-        os.replace(temp, entry)
-    except OSError as exc:
-        log.debug("cannot write the config cache %s: %s", entry, exc.strerror)
-        with contextlib.suppress(OSError):
-            temp.unlink(missing_ok=True)
+        write_bytes(entry, HEADER + key.encode() + b"\n" + base64.b64encode(body), inside=root)
+    except (OSError, WriteRefused) as exc:
+        log.debug("cannot write the config cache %s: %s", entry, exc)
 
 
 # -- plain values <-> config -----------------------------------------------------------------

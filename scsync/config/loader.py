@@ -8,6 +8,7 @@ them (sorted by place), or returns a ``Config``. Parse trees are dropped file by
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +29,18 @@ from scsync.config.validate import validate_object
 from scsync.config.yamlfast import YamlProblem, load
 from scsync.errors import ConfigError, Location, Problem, shown_path
 from scsync.resources import Kind, Resource, ResourceKey, address
+from scsync.safefiles import (
+    ReadRefused,
+    config_limit,
+    estimate_values,
+    objects_limit,
+    read_bytes,
+    repository,
+    too_large_config,
+    too_many_objects,
+    too_many_values,
+    values_limit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +48,29 @@ SECTIONS: dict[str, Kind] = {kind.config_section: kind for kind in Kind}
 _UNQUOTED_COLOUR = re.compile(r"^\s*(?:-\s+)?[\"']?color[\"']?\s*:\s*(#[0-9A-Za-z]*)")
 
 
-def read_text(path: Path, shown: str) -> str | Problem:
-    """The file's text, or the problem of a file that is unreadable, not UTF-8 or empty."""
+def read_text(path: Path, shown: str, *, boundary: Path | None = None) -> str | Problem:
+    """The file's text, or the problem of a file that is refused (see ``scsync.safefiles``:
+    not a regular file, too large, a symlink leaving ``boundary``), not UTF-8 or empty."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return Problem(f"cannot read {shown}: {exc.strerror or exc}")
+        raw = read_bytes(path, boundary=boundary)
+    except ReadRefused as exc:
+        return refused(exc, shown)
+    return decode(raw, shown)
+
+
+def refused(exc: ReadRefused, shown: str) -> Problem:
+    """The problem of a file ``read_bytes`` refused."""
+    if exc.os_error:
+        return Problem(f"cannot read {shown}: {exc.message}")
+    return Problem(exc.message, Location(shown, 1, 1))
+
+
+def decode(raw: bytes, shown: str, *, empty_ok: bool = False) -> str | Problem:
+    """A file's bytes as text, or the problem of bytes that are too many YAML values to parse
+    safely, are not UTF-8, or (unless ``empty_ok``) hold nothing."""
+    values = estimate_values(raw)
+    if values > values_limit():
+        return Problem(too_many_values(values), Location(shown, 1, 1))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -48,7 +78,7 @@ def read_text(path: Path, shown: str) -> str | Problem:
         col = exc.start - raw.rfind(b"\n", 0, exc.start)
         return Problem(f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02X}); save it as "
                        "UTF-8", Location(shown, line, col))
-    if not text.strip():
+    if not text.strip() and not empty_ok:
         return Problem("the file is empty; add settings or remove it", Location(shown, 1, 1))
     return text
 
@@ -84,6 +114,9 @@ class _Loading:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.boundary = repository(root)
+        self.total = 0  # bytes read so far, against ``config_limit()``
+        self.full = False  # past ``objects_limit()``: the rest is not read
         self.problems: list[Problem] = []
         self.desired: dict[ResourceKey, Resource] = {}
         self.settings_data: dict[str, Any] = {}
@@ -91,9 +124,10 @@ class _Loading:
 
     def read(self, path: Path, variables: dict[str, Any] | None) -> tuple[Any, Source] | None:
         shown = shown_path(path)
-        text = read_text(path, shown)
-        if isinstance(text, Problem):
-            self.problems.append(text)
+        text = self.read_text(path, shown)
+        if not isinstance(text, str):
+            if text is not None:
+                self.problems.append(text)
             return None
         source = Source(shown, template=path.name.endswith(".j2"))
         if source.template:
@@ -108,6 +142,20 @@ class _Loading:
             self.problems.append(data)
             return None
         return data, source
+
+    def read_text(self, path: Path, shown: str) -> str | Problem | None:
+        """``read_text`` inside the repository, counting the bytes against the config's cap
+        (the file that passes it is the one problem; None for the files after it)."""
+        if self.total > config_limit() or self.full:
+            return None
+        try:
+            raw = read_bytes(path, boundary=self.boundary)
+        except ReadRefused as exc:
+            return refused(exc, shown)
+        self.total += len(raw)
+        if self.total > config_limit():
+            return Problem(too_large_config(self.total), Location(shown, 1, 1))
+        return decode(raw, shown)
 
     def document(self, data: Any, source: Source, *, settings: bool) -> None:
         if not isinstance(data, dict):
@@ -137,6 +185,12 @@ class _Loading:
                 (kind.config_section,)))
             return
         for name, data in value.items():
+            if len(self.desired) >= objects_limit():
+                if not self.full:
+                    self.problems.append(source.problem(too_many_objects(), (kind.config_section,
+                                                                             name), at_key=True))
+                self.full = True
+                return
             self.object(kind, str(name), data, source)
 
     def object(self, kind: Kind, name: str, data: Any, source: Source) -> None:
@@ -205,7 +259,7 @@ def _variables(loading: _Loading, settings: Settings | None,
 
 def _load_settings(loading: _Loading, root: Path) -> None:
     path = root / SETTINGS_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise ConfigError([Problem(f"no {SETTINGS_FILE} in {root}; every account directory "
                                    "needs one (with scsync: 1 and a provider)")])
     read = loading.read(path, None)

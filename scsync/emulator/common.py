@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -40,6 +41,36 @@ def api_type(name: str) -> str:
 def page_key(network: str, service_id: str) -> str:
     """The matching key of a page: case-insensitive on twitter, facebook and instagram."""
     return f"{network}/{service_id.lower() if network in CASELESS else service_id}"
+
+
+def parse_json(text: str, what: str) -> Any:
+    """The JSON value of a request's ``text``, or invalid_parameter: not JSON, nested too deep
+    for the parser, holding a lone surrogate (``"\\ud800"``: JSON, but not Unicode text), a
+    number out of 64-bit range, NaN or Infinity."""
+    try:
+        value = json.loads(text, parse_constant=_no_constant, parse_int=_int64)
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except json.JSONDecodeError as exc:
+        raise invalid(f"{what} is not valid JSON: {exc.msg}") from None
+    except UnicodeEncodeError:
+        raise invalid(f"{what} holds a lone surrogate escape (\\uD800-\\uDFFF alone): not "
+                      "valid Unicode") from None
+    except ValueError as exc:  # a number out of range, NaN, Infinity
+        raise invalid(f"{what} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise invalid(f"{what} is nested too deeply") from None
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _int64(digits: str) -> int:
+    """An integer the store can hold (SQLite's 64 bits); a longer one is refused, unread."""
+    if len(digits.lstrip("-")) > 19 or not -(2**63) <= (value := int(digits)) < 2**63:
+        raise ValueError("a number is out of range (64-bit integers only)")
+    return value
 
 
 def check_object(value: Any, allowed: Collection[str], what: str) -> Mapping[str, Any]:

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Request, Response
 
 from scsync.emulator import groups, oauth, profiles, state, topics, users
 from scsync.emulator.clock import iso
-from scsync.emulator.common import api_type, check_int, check_object, page_key
+from scsync.emulator.common import api_type, check_int, check_object, page_key, parse_json
 from scsync.emulator.errors import ApiError, invalid, not_found
 from scsync.emulator.platform import Platform
 from scsync.emulator.store import Tx, dumps
@@ -35,10 +35,7 @@ def handle(platform: Platform, request: Request, path: str) -> Response:
 def _body(request: Request) -> Any:
     if request.method != "POST":
         return None
-    try:
-        return json.loads(request.get_data(as_text=True) or "{}")
-    except ValueError:
-        raise invalid("the control's body must be JSON") from None
+    return parse_json(request.get_data(as_text=True) or "{}", "the control's body")
 
 
 def _calls(platform: Platform, body: Any) -> Any:

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -25,6 +27,22 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "oauth_clients": ("client_id", "client_secret"), "history": ("date", "type", "object"),
 }
 INT_IDS = ("projects", "users", "connected_profiles", "flows")
+# The shape of the fields seeding walks into: a list (of mappings, when the item type is
+# ``dict``), a mapping, or a string.
+FIELD_SHAPES: dict[str, dict[str, tuple[type, type | None]]] = {
+    "users": {"email": (str, None), "name": (str, None), "role": (str, None),
+              "social_links": (dict, None), "tokens": (list, dict)},
+    "connected_profiles": {"pages": (list, dict), "missing_permissions": (list, None),
+                           "type": (str, None)},
+    "profiles": {"settings": (dict, None), "type": (str, None)},
+    "public_pages": {"type": (str, None)},
+    "topics": {"services": (list, dict), "name": (str, None)},
+    "profile_groups": {"name": (str, None), "profiles": (list, None), "groups": (list, None)},
+    "history": {"changes": (dict, None), "type": (str, None)},
+    "flows": {"name": (str, None)},
+}
+_SHAPE_NAMES: dict[type, str] = {list: "a list", dict: "a mapping", str: "a string"}
+MAX_FIXTURE_BYTES = 512 * 1024 * 1024
 
 
 def load(source: Path | str | Mapping[str, Any]) -> dict[str, Any]:
@@ -32,10 +50,7 @@ def load(source: Path | str | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(source, Mapping):
         return check(dict(source), "fixture")
     path = Path(source)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise EmulatorError(f"{path}: cannot read the fixture: {exc.strerror}") from None
+    text = _read(path)
     try:
         doc = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_Loader)
     except (ValueError, yaml.YAMLError) as exc:
@@ -45,6 +60,32 @@ def load(source: Path | str | Mapping[str, Any]) -> dict[str, Any]:
 
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _read(path: Path) -> str:
+    """The fixture's text: a regular file (never a FIFO or a device, which could block or never
+    end), read without blocking and only up to ``MAX_FIXTURE_BYTES``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise EmulatorError(f"{path}: cannot read the fixture: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise EmulatorError(f"{path}: cannot read the fixture: not a regular file")
+        if info.st_size > MAX_FIXTURE_BYTES:
+            raise EmulatorError(f"{path}: cannot read the fixture: over "
+                                f"{MAX_FIXTURE_BYTES // (1024 * 1024)} MiB")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            raw = handle.read(MAX_FIXTURE_BYTES + 1)
+    except OSError as exc:
+        raise EmulatorError(f"{path}: cannot read the fixture: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise EmulatorError(f"{path}: not a valid fixture file: not UTF-8 text") from None
 
 
 def check(doc: Any, where: str) -> dict[str, Any]:
@@ -92,9 +133,24 @@ def _check_list(doc: dict[str, Any], section: str, where: str) -> None:
         for key in REQUIRED[section]:
             if item.get(key) is None:
                 raise EmulatorError(f"{label}: {key} is required")
+        _check_fields(item, section, label)
         if section in INT_IDS:
             if isinstance(item["id"], bool) or not isinstance(item["id"], int):
                 raise EmulatorError(f"{label}: id must be an integer")
             if item["id"] in seen:
                 raise EmulatorError(f"{label}: duplicate id {item['id']}")
             seen.add(item["id"])
+
+
+def _check_fields(item: dict[str, Any], section: str, label: str) -> None:
+    for key, (shape, item_shape) in FIELD_SHAPES.get(section, {}).items():
+        value = item.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, shape):
+            raise EmulatorError(f"{label}.{key}: must be {_SHAPE_NAMES[shape]}")
+        if item_shape is None:
+            continue
+        for index, element in enumerate(cast(list[Any], value)):
+            if not isinstance(element, item_shape):
+                raise EmulatorError(f"{label}.{key}[{index}]: must be {_SHAPE_NAMES[item_shape]}")

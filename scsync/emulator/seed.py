@@ -32,6 +32,9 @@ def seed(tx: Tx, doc: Mapping[str, Any], base_now: float) -> None:
             step(tx, doc)
         except ApiError as exc:
             raise EmulatorError(f"fixture: {step.__name__.strip('_')}: {exc.description}") from None
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:  # a shape check missed
+            raise EmulatorError(f"fixture: {step.__name__.strip('_')}: a value has the wrong "
+                                f"type or shape ({type(exc).__name__}: {exc})") from None
 
 
 def _users(tx: Tx, doc: Mapping[str, Any]) -> None:

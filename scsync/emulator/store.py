@@ -85,6 +85,8 @@ class Tx:
     actor: dict[str, Any] | None = None
 
     def get(self, table: str, ident: int) -> dict[str, Any] | None:
+        if isinstance(ident, int) and not -(2**63) <= ident < 2**63:
+            return None  # no row has an id SQLite cannot hold (``/topic/99999999999999999999``)
         row = self.conn.execute(f"SELECT data FROM {table} WHERE id = ?", (ident,)).fetchone()
         return json.loads(row[0]) if row else None
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from scsync.emulator import groups, history, paging, profiles, topics, users
 from scsync.emulator.auth import Token
 from scsync.emulator.clock import iso, parse_time
-from scsync.emulator.common import api_type
+from scsync.emulator.common import api_type, parse_json
 from scsync.emulator.errors import invalid, not_found
 from scsync.emulator.store import Tx
 
@@ -37,10 +36,7 @@ class Ctx:
             if required:
                 raise invalid(f"missing form field {name}")
             return None
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise invalid(f"{name} is not valid JSON: {exc.msg}") from None
+        return parse_json(text, name)
 
 
 Handler = Callable[..., Any]

@@ -14,6 +14,7 @@ objects on file that are not live are kept (reported). The result is validated b
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from scsync.config.loader import SECTIONS
+from scsync.config.loader import SECTIONS, read_text
 from scsync.config.model_common import Strict
 from scsync.config.yamlfast import YamlProblem
 from scsync.config.yamlfast import load as fast_load
@@ -30,7 +31,7 @@ from scsync.ops import yamlrt
 from scsync.ops.canonical import order_for
 from scsync.ops.export_docs import KIND_ORDER, config_object, exported, layout_file
 from scsync.ops.export_validate import mark_problems, template_keys_of, validate_tree
-from scsync.ops.fmt import yaml_files
+from scsync.ops.fmt import round_trip_problem, yaml_files
 from scsync.providers.base import LiveState
 from scsync.resources import (
     FALSE_DEFAULT_FIELDS,
@@ -40,6 +41,7 @@ from scsync.resources import (
     ResourceKey,
     same_value,
 )
+from scsync.safefiles import repository, write_text
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +82,18 @@ class _Tree:
         self.docs: dict[str, Any] = {}
         self.original: dict[str, str] = {}
         self.index: dict[ResourceKey, _Entry] = {}
+        self.boundary = repository(root)
         for path in yaml_files(root) if root.is_dir() else []:
             self._read(path)
 
     def _read(self, path: Path) -> None:
         rel = path.relative_to(self.root).as_posix()
+        text = read_text(path, rel, boundary=self.boundary)
+        if isinstance(text, str):
+            text = round_trip_problem(text, rel) or text
+        if isinstance(text, Problem):
+            raise ScsyncError(f"{text}; cannot merge into this file: fix it or choose another -o")
         try:
-            text = path.read_text(encoding="utf-8-sig")
             fast_load(text)  # refuses alias bombs and deep nesting before ruamel sees the file
             doc = yamlrt.load(text)
         except YamlProblem as exc:
@@ -162,6 +169,7 @@ def export_config(live: LiveState, out_dir: Path | str, *,
     target when None).
     Raises ``ConfigError`` (nothing written) when the result breaks a rule and not ``lenient``."""
     out = Path(out_dir)
+    _check_target(out)
     tree = _Tree(out)
     result = ExportResult()
     skip = set(template_keys_of(out) if template_keys is None else template_keys)
@@ -184,6 +192,16 @@ def export_config(live: LiveState, out_dir: Path | str, *,
         result.kept_problems = problems
     result.written = _write(out, tree, texts, settings)
     return result
+
+
+def _check_target(out: Path) -> None:
+    """Refuse a target that is not an account directory (no ``scsync.yaml``) but holds YAML
+    files: merging would rewrite files that are not config (CI files, fixtures)."""
+    if out.is_symlink():
+        raise ScsyncError(f"{out} is a symlink; export writes only into a real directory")
+    if out.is_dir() and not os.path.lexists(out / "scsync.yaml") and yaml_files(out):
+        raise ScsyncError(f"{out} holds YAML files but no scsync.yaml, so it is not an account "
+                          "directory; export into an account directory or a new, empty one")
 
 
 def _ordered(live: LiveState, kinds: frozenset[Kind] | None) -> list[Resource]:
@@ -305,7 +323,7 @@ def _write(out: Path, tree: _Tree, texts: dict[str, str], settings: str | None) 
     for rel, text in texts.items():
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_text(path, text, inside=out)
         written.append(rel)
         log.info("exported %s", rel)
     return sorted(written)

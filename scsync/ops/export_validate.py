@@ -22,6 +22,7 @@ from ruamel.yaml.comments import CommentedMap
 from scsync.errors import ConfigError, Problem, ScsyncError
 from scsync.ops import yamlrt
 from scsync.resources import Kind, ResourceKey, parse_address
+from scsync.safefiles import repository
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +40,16 @@ def _config_files(root: Path) -> list[Path]:
 
 def validate_tree(out: Path, texts: Mapping[str, str], settings: str | None) -> list[Problem]:
     """The errors of the config ``out`` would hold with ``texts`` (path -> text) written."""
-    from scsync.config.loader import load_config
+    from scsync.config.loader import load_config, read_text
 
     with tempfile.TemporaryDirectory(prefix="scsync-export-") as scratch:
         root = Path(scratch)
+        boundary = repository(out) if out.is_dir() else out
         for path in _config_files(out):
-            _put(root / path.relative_to(out), path.read_text(encoding="utf-8-sig"))
+            text = read_text(path, path.relative_to(out).as_posix(), boundary=boundary)
+            if isinstance(text, Problem):
+                return [text]
+            _put(root / path.relative_to(out), text)
         for rel, text in texts.items():
             _put(root / rel, text)
         if not (root / SETTINGS_FILE).exists():

@@ -11,17 +11,27 @@ from __future__ import annotations
 
 import difflib
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.error import MarkedYAMLError
 
-from scsync.config.files import discover
-from scsync.config.loader import read_text
+from scsync.config.files import SETTINGS_FILE, discover
+from scsync.config.loader import decode, refused
 from scsync.config.yamlfast import YamlProblem
 from scsync.config.yamlfast import load as fast_load
 from scsync.errors import ConfigError, Location, Problem, shown_path
 from scsync.ops import yamlrt
+from scsync.safefiles import (
+    FILE_LIMIT_ENV,
+    ReadRefused,
+    estimate_values,
+    read_bytes,
+    repository,
+    values_limit,
+    write_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,21 +79,45 @@ def _check_same_data(old: Any, new: str, shown: str) -> None:
                                    "as it is (please report this)", Location(shown, 1, 1))])
 
 
-def _unreadable(path: Path, shown: str) -> Problem:
-    problem = read_text(path, shown)  # the loader's problem: not UTF-8, or cannot be read
-    return problem if isinstance(problem, Problem) else Problem("cannot read the file",
-                                                                Location(shown, 1, 1))
+ROUND_TRIP_SHARE = 8  # ruamel's round trip costs about 8 times the loader's parse per value
+
+
+def round_trip_problem(text: str, shown: str) -> Problem | None:
+    """The problem of a file too large for a ruamel round trip (``fmt``, ``export`` merging):
+    an eighth of the values the loader accepts, so that it ends in seconds."""
+    limit = values_limit() // ROUND_TRIP_SHARE
+    count = estimate_values(text.encode("utf-8", "surrogatepass"))
+    if count <= limit:
+        return None
+    return Problem(f"not rewritten: the file holds about {count:,} YAML values, over the "
+                   f"{limit:,} a file may hold to be rewritten keeping its comments (set "
+                   f"{FILE_LIMIT_ENV} to a larger number of MiB to allow more)",
+                   Location(shown, 1, 1))
+
+
+def _read(path: Path, shown: str, boundary: Path) -> str | Problem:
+    """The file's text, or the loader's problem (refused, cannot be read, not UTF-8); an empty
+    file is text here (there is nothing to format, and nothing to refuse)."""
+    try:
+        raw = read_bytes(path, boundary=boundary)
+    except ReadRefused as exc:
+        return refused(exc, shown)
+    text = decode(raw, shown, empty_ok=True)
+    return (round_trip_problem(text, shown) or text) if isinstance(text, str) else text
 
 
 def format_tree(root: Path | str, *, check: bool = False) -> list[str]:
-    """Format every config YAML file under ``root`` (the ``-C`` directory); returns the paths,
-    as ``shown_path`` gives them and sorted, of the files that changed (with ``check``: that would
-    change; nothing is written). Raises ``ConfigError`` listing every file it could not read."""
+    """Format every config YAML file of the account in ``root`` (the ``-C`` directory, which
+    must hold ``scsync.yaml``: the files the loader loads, read as it reads them); returns the
+    paths, as ``shown_path`` gives them and sorted, of the files that changed (with ``check``:
+    that would change; nothing is written). Writes are atomic and never follow a symlink. Raises
+    ``ConfigError`` listing every file it could not read or write."""
+    root = Path(root)
     changed: list[str] = []
-    for path, shown, _, new in _changes(Path(root)):
+    for path, shown, _, new in _changes(root):
         changed.append(shown)
         if not check:
-            path.write_text(new, encoding="utf-8")
+            write_text(path, new, inside=root)
             log.info("formatted %s", shown)
     return sorted(changed)
 
@@ -102,22 +136,31 @@ def diff_tree(root: Path | str) -> str:
 
 def _changes(root: Path) -> list[tuple[Path, str, str, str]]:
     """(path, shown path, text, canonical text) of every file whose text is not canonical."""
+    if not os.path.lexists(root / SETTINGS_FILE):
+        raise ConfigError([Problem(f"no {SETTINGS_FILE} in {root}, so it is not an account "
+                                   "directory: fmt formats only an account's config files (run "
+                                   "it with -C ACCOUNT_DIR)")])
+    boundary = repository(root)
     changes: list[tuple[Path, str, str, str]] = []
     problems: list[Problem] = []
     for path in yaml_files(root):
         shown = shown_path(path)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            problems.append(_unreadable(path, shown))
+        text = _read(path, shown, boundary)
+        if isinstance(text, Problem):
+            problems.append(text)
             continue
         try:
             new = format_text(text, shown=shown)
         except ConfigError as exc:
             problems.extend(exc.problems)
             continue
-        if new != text:
-            changes.append((path, shown, text, new))
+        if new == text:
+            continue
+        if path.is_symlink():
+            problems.append(Problem("the file is a symlink and fmt does not write through links; "
+                                    "format the file it links to", Location(shown, 1, 1)))
+            continue
+        changes.append((path, shown, text, new))
     if problems:
         raise ConfigError(problems)
     return changes

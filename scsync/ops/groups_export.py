@@ -9,6 +9,7 @@ once, never forever.
 from __future__ import annotations
 
 import csv
+import io
 import logging
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from scsync.providers.base import LiveState
 from scsync.resources import Kind, Resource, ResourceKey
+from scsync.safefiles import write_bytes, write_text
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +94,20 @@ def _service_id(profile: Resource) -> str:
 
 def write_csv(rows: Iterable[GroupRow], path: str | Path) -> None:
     """The rows as CSV (UTF-8, comma separated, ``HEADER`` first)."""
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        writer.writerows(row.cells() for row in rows)
+    handle = io.StringIO(newline="")
+    writer = csv.writer(handle)
+    writer.writerow(HEADER)
+    writer.writerows(tuple(inert_cell(cell) for cell in row.cells()) for row in rows)
+    write_text(Path(path), handle.getvalue())
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(text: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula: a name that starts like one (``=``,
+    ``+``, ``-``, ``@``) gets a leading ``'``, which spreadsheets show as text."""
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
 def write_xlsx(rows: Sequence[GroupRow], path: str | Path) -> None:
@@ -114,10 +126,14 @@ def write_xlsx(rows: Sequence[GroupRow], path: str | Path) -> None:
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(list(row.cells()))
+        for cell in sheet[sheet.max_row]:
+            cell.data_type = "s"  # text, never a formula (openpyxl reads "=..." as one)
     sheet.freeze_panes = "A2"
     for index, width in enumerate(column_widths(rows), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    book.save(path)
+    data = io.BytesIO()
+    book.save(data)
+    write_bytes(Path(path), data.getvalue())
 
 
 def column_widths(rows: Sequence[GroupRow]) -> list[int]:

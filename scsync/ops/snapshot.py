@@ -22,6 +22,7 @@ from scsync.errors import ScsyncError
 from scsync.providers.base import Provider
 from scsync.providers.parse import parse_account
 from scsync.providers.socialconnect import SocialConnectProvider
+from scsync.safefiles import DATA_FILE_LIMIT, ReadRefused, read_bytes, write_text
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ def dump_snapshot(doc: Mapping[str, Any]) -> str:
 def write_snapshot(provider: SocialConnectProvider, path: Path | str) -> dict[str, Any]:
     """Take a snapshot and write it to ``path``; returns the document."""
     doc = take_snapshot(provider)
-    Path(path).write_text(dump_snapshot(doc), encoding="utf-8")
+    write_text(Path(path), dump_snapshot(doc))
     log.info("snapshot of account %s written to %s", doc["account"]["id"], path)
     return doc
 
@@ -141,8 +142,11 @@ def write_snapshot(provider: SocialConnectProvider, path: Path | str) -> dict[st
 def read_snapshot(path: Path | str) -> dict[str, Any]:
     """The fixture document of a snapshot file. Raises ``ScsyncError`` on an unreadable file."""
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        raw = read_bytes(Path(path), limit=DATA_FILE_LIMIT)
+        doc = yaml.safe_load(raw.decode("utf-8"))
+    except ReadRefused as exc:
+        raise ScsyncError(f"{path}: cannot read the snapshot: {exc.message}") from None
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ScsyncError(f"{path}: cannot read the snapshot: {exc}") from None
     if not isinstance(doc, dict) or doc.get("emulator_fixture") != FORMAT:
         raise ScsyncError(f"{path}: not a snapshot (emulator_fixture: 1 is missing)")

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
+from scsync.errors import printable
 from scsync.providers.base import Call
 
 StepStatus = Literal["pending", "running", "unresolved", "done", "failed", "skipped",
@@ -109,8 +110,8 @@ def _final(status: str) -> str:
 
 def _table(steps: list[Step]) -> list[str]:
     rows = [("#", "STATUS", "ACTION", "OBJECT", "MESSAGE")]
-    rows += [(str(s.index), STATUS_WORDS[_final(s.status)], s.action, s.address, s.message)
-             for s in steps]
+    rows += [(str(s.index), STATUS_WORDS[_final(s.status)], s.action, printable(s.address),
+              printable(s.message)) for s in steps]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return [("  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths, strict=True))
              + "  " + row[4]).rstrip() for row in rows]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from scsync.errors import printable
 from scsync.providers.base import RateBudget
 from scsync.providers.ratelimit import format_utc
 
@@ -41,13 +42,13 @@ def step_line(event: ProgressEvent) -> str:
     ``[3/12] updated topic.ClaraLines Care`` / ``[3/12] FAILED ... : message``."""
     head = f"[{event.index}/{event.total}]"
     if event.kind == "begin":
-        return f"{head} {VERBS.get(event.action, event.action)} {event.address}"
+        return printable(f"{head} {VERBS.get(event.action, event.action)} {event.address}")
     if event.status == "done":
         tail = f" ({event.message})" if event.message else ""
-        return f"{head} {PAST.get(event.action, event.action)} {event.address}{tail}"
+        return printable(f"{head} {PAST.get(event.action, event.action)} {event.address}{tail}")
     word = {"failed": "FAILED", "skipped": "skipped", "not_attempted": "not attempted"}.get(
         event.status, event.status)
-    return f"{head} {word} {event.address}: {event.message}".rstrip(": ")
+    return printable(f"{head} {word} {event.address}: {event.message}".rstrip(": "))
 
 
 def budget_notice(calls: int, budget: RateBudget | None, now: float,

@@ -9,6 +9,7 @@ in-process through ``httpx.WSGITransport``, so it exercises the very same provid
 from __future__ import annotations
 
 import os
+import sqlite3
 import ssl
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -27,7 +28,12 @@ from scsync.providers.auth import (
 )
 from scsync.providers.base import Provider
 from scsync.providers.http import ApiClient, ClientOptions, NoticeCallback, WaitCallback
-from scsync.providers.settings import EmulatorSettings, PlatformSettings, ProviderSettings
+from scsync.providers.settings import (
+    DEFAULT_EMULATOR_DB,
+    EmulatorSettings,
+    PlatformSettings,
+    ProviderSettings,
+)
 from scsync.providers.socialconnect import SocialConnectProvider
 
 EMULATOR_BASE_URL = "http://emulator.local"
@@ -58,7 +64,18 @@ def _credentials(settings: PlatformSettings, renewal: Renewal) -> Credentials:
     if not credentials.token:
         raise AuthError("no access token: set provider.token, for example "
                         "token: ${env:SCSYNC_TOKEN}, or run scsync login")
+    for name in ("token", "refresh_token", "client_id", "client_secret"):
+        value = getattr(credentials, name)
+        if value and not _sendable(value):
+            raise AuthError(f"provider.{name} holds a character that cannot be sent in an HTTP "
+                            "header (a space, a control character or a non-ASCII letter); "
+                            "check the value it is set to (it is not shown)")
     return credentials
+
+
+def _sendable(value: str) -> bool:
+    """Whether a credential is visible ASCII (what a token, an id or a secret is made of)."""
+    return all("!" <= char <= "~" for char in value)
 
 
 def client_options(settings: PlatformSettings, *, base_dir: Path,
@@ -102,14 +119,21 @@ def _emulator_provider(settings: EmulatorSettings, *, base_dir: Path, max_wait_s
                        ) -> EmulatorProvider:
     from scsync.emulator import EmulatorError, open_emulator  # imported only when used
 
-    db = base_dir / settings.path
-    db.parent.mkdir(parents=True, exist_ok=True)
+    path = settings.path
+    db = base_dir / path
+    if path.endswith(("/", "\\")) or db.is_dir():
+        raise ProviderError(f"provider.path {path!r} is a directory; name the database file "
+                            f"(e.g. {DEFAULT_EMULATOR_DB})")
     try:
+        db.parent.mkdir(parents=True, exist_ok=True)
         emulator = open_emulator(db, fixture=base_dir / settings.fixture if settings.fixture
                                  else None, rate_limit=settings.rate_limit,
                                  faults=dict(settings.faults or {}) or None, api=settings.api)
     except EmulatorError as exc:
         raise ProviderError(f"the emulator could not start: {exc}") from None
+    except (OSError, sqlite3.Error) as exc:
+        raise ProviderError(f"the emulator could not open its database {path!r} "
+                            f"(provider.path): {exc}") from None
     close: Callable[[], None] = emulator.close
     try:
         token = emulator.token_for(settings.user)

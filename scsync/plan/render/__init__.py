@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import jinja2
 
+from scsync.errors import printable
 from scsync.plan.model import Plan
 from scsync.plan.render import filters
 from scsync.plan.render.view import (
@@ -66,7 +67,7 @@ def _render_views(views: list[AccountView], fmt: Format, *, color: bool,
     context: dict[str, Any] = {
         "accounts": views, "many": len(views) > 1 or views[0].label is not None,
         "color": color, "no_changes": NO_CHANGES, "refused_line": REFUSED,
-        "hint": hint or DEFAULT_HINT,
+        "hint": printable(hint or DEFAULT_HINT),
         "total_line": total_line(total([v.plan for v in views])), "limit": MARKDOWN_LIMIT,
         "kinds": sorted({c.kind for v in views for c in v.changes}),
     }
@@ -97,11 +98,23 @@ def _longest_list(view: AccountView) -> int:
     return max(len(view.changes), len(view.calls), len(view.health), len(view.plan.unmanaged))
 
 
+class _Environment(jinja2.Environment):
+    """Every string a template reads from the plan or report (an attribute or an item) is
+    ``filters.shown``: a name holding a newline, ESC or a bidi override cannot end a line,
+    a table row or a heading, nor drive the terminal, in any format."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        return filters.shown(super().getattr(obj, attribute))
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        return filters.shown(super().getitem(obj, argument))
+
+
 @cache
 def environment(package: str, *, html: bool) -> jinja2.Environment:
     """The jinja2 environment of the templates in ``package``'s ``templates`` folder, with the
     plan filters (autoescaped for HTML); the drift report's templates use it too."""
-    env = jinja2.Environment(
+    env = _Environment(
         # the plan's templates come second: the shared report.css lives there
         loader=jinja2.ChoiceLoader([jinja2.PackageLoader(package, "templates"),
                                     jinja2.PackageLoader("scsync.plan.render", "templates")]),

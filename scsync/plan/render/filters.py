@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from scsync.errors import printable
 from scsync.resources import LONG_TEXT_FIELDS
 
 # A diff line: its sign ("+", "-" or " ") and its text.
@@ -22,6 +23,16 @@ Row = tuple[str, str, str, str]
 LONG_TEXT_CHARS = 80
 
 _ANSI = {"+": "32", "~": "33", "-": "31", "!": "31", "error": "31", "warning": "33"}
+
+
+def shown(value: Any) -> Any:
+    """``value`` as a template may show it: a string ``printable``; a plain list or tuple of
+    strings (or of tuples of strings: diff lines) likewise; anything else as it is."""
+    if isinstance(value, str):
+        return printable(value)
+    if type(value) in (list, tuple) and value and isinstance(value[0], str | list | tuple):
+        return type(value)(shown(item) for item in value)
+    return value
 
 
 def literal(value: Any) -> str:
@@ -133,13 +144,22 @@ FILTERS: dict[str, Callable[..., Any]] = {
 }
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
+_WORD_JOINER = "\u2060"  # invisible; stops an autolink or @mention from forming
+_LINKISH = re.compile(r"(@|://|(?i:www)\.)")
 
 
 def md(text: str) -> str:
-    """Plain text made inert in Markdown: HTML-escaped and its punctuation backslash-escaped."""
+    """Plain text made inert in Markdown: HTML-escaped, its punctuation backslash-escaped, and
+    ``@name``, ``https://``, ``www.`` broken by a word joiner (no mention, no autolink)."""
     html = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", html)
+    return inert(_MD_SPECIAL.sub(r"\\\1", html))
+
+
+def inert(text: str) -> str:
+    """``text`` with a word joiner after each ``@`` and inside each ``://`` and ``www.``, so that
+    a forge renders it as written but links nothing and notifies no one."""
+    return _LINKISH.sub(lambda m: m.group()[0] + _WORD_JOINER + m.group()[1:], text)
 
 
 def cell(text: str) -> str:
@@ -147,7 +167,7 @@ def cell(text: str) -> str:
     return code(text).replace("|", "\\|")
 
 
-FILTERS.update({"md": md, "cell": cell})
+FILTERS.update({"md": md, "cell": cell, "inert": inert})
 
 
 def more(items: Sequence[Any], cap: int | None) -> str:
