@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_ops_fixture import provider_for
 
 from scsync.cli import main
 from scsync.config.cache import cached_load
@@ -23,6 +22,7 @@ from scsync.errors import ConfigError, ScsyncError
 from scsync.ops.export import export_config
 from scsync.ops.fmt import format_tree
 from scsync.safefiles import ReadRefused, WriteRefused, read_bytes, write_text
+from tests.test_ops_fixture import provider_for
 
 FULL = os.environ.get("SCSYNC_SOAK_FULL") == "1"
 SETTINGS = "scsync: 1\nprovider: {type: emulator}\n"
@@ -243,7 +243,7 @@ def test_write_text_refuses_a_symlink_and_a_path_out_of_its_directory(tmp_path: 
     ["groups", "export", "--format", "csv", "-o", "{out}"]])
 def test_commands_writing_a_file_do_not_follow_a_symlink(tmp_path: Path,
                                                          command: list[str]) -> None:
-    from test_security_names import _account
+    from tests.test_security_names import _account
 
     root = _account(tmp_path)
     target = tmp_path / "precious.txt"
