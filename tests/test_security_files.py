@@ -6,6 +6,7 @@ directory that is not an account."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import subprocess
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from scsync.cli import main
 from scsync.config.cache import cached_load
@@ -43,15 +44,22 @@ def repo(tmp_path: Path) -> Iterator[Path]:
     yield account
 
 
+def in_account(root: Path, *args: str) -> Result:
+    """``scsync ARGS -C .`` run from inside ``root``: messages name its files as a user there
+    sees them (``passwd.yaml:1:1``)."""
+    with contextlib.chdir(root):
+        return CliRunner().invoke(main, [*args, "-C", "."])
+
+
 def validate(root: Path) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["validate", "-C", str(root)])
+    result = in_account(root, "validate")
     return result.exit_code, result.output
 
 
 def run(*args: str, timeout: float = 60, env: dict[str, str] | None = None,
-        ) -> subprocess.CompletedProcess[str]:
+        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "scsync", *args], capture_output=True,
-                          text=True, timeout=timeout, check=False,
+                          text=True, timeout=timeout, check=False, cwd=cwd,
                           env={**os.environ, **(env or {})})
 
 
@@ -87,13 +95,13 @@ def test_a_symlink_loop_is_an_error_for_validate_and_fmt(repo: Path) -> None:
     expected = ("error: cannot read a.yaml: Too many levels of symbolic links\n"
                 "error: cannot read b.yaml: Too many levels of symbolic links\n")
     assert validate(repo) == (1, expected)
-    result = CliRunner().invoke(main, ["fmt", "-C", str(repo)])
+    result = in_account(repo, "fmt")
     assert (result.exit_code, result.output) == (1, expected)
 
 
 def test_a_fifo_is_a_located_error_not_a_hang(repo: Path) -> None:
     os.mkfifo(repo / "x.yaml")
-    result = run("validate", "-C", str(repo))  # no writer ever opens the FIFO
+    result = run("validate", "-C", ".", cwd=repo)  # no writer ever opens the FIFO
     assert result.returncode == 1
     assert result.stderr == ("x.yaml:1:1: not read: the file is a FIFO (named pipe); only regular "
                              "files are read\n")
@@ -171,7 +179,7 @@ def test_a_config_of_too_many_objects_stops_at_the_cap(repo: Path,
 def test_fmt_does_not_write_through_a_symlink_out_of_the_repository(repo: Path) -> None:
     outside = repo.parent.parent / "outside.yaml"
     (repo / "passwd.yaml").symlink_to(outside)
-    result = CliRunner().invoke(main, ["fmt", "-C", str(repo)])
+    result = in_account(repo, "fmt")
     assert result.exit_code == 1
     assert result.output == ("passwd.yaml:1:1: not read: the file is a symlink to a file outside "
                              "the repository\n")
@@ -181,8 +189,8 @@ def test_fmt_does_not_write_through_a_symlink_out_of_the_repository(repo: Path) 
 def test_fmt_does_not_replace_a_symlink_inside_the_repository(repo: Path) -> None:
     (repo.parent / "shared.yaml").write_text(UNFORMATTED)
     (repo / "topics.yaml").symlink_to(repo.parent / "shared.yaml")
-    with pytest.raises(ConfigError) as caught:
-        format_tree(repo)
+    with pytest.raises(ConfigError) as caught, contextlib.chdir(repo):
+        format_tree(".")
     assert str(caught.value) == ("topics.yaml:1:1: the file is a symlink and fmt does not write "
                                  "through links; format the file it links to")
     assert (repo / "topics.yaml").is_symlink()
@@ -193,9 +201,9 @@ def test_fmt_refuses_a_directory_that_is_not_an_account(tmp_path: Path) -> None:
     ci = "stages: [test]\ntest: {script: [make test]}\n"
     (tmp_path / ".gitlab-ci.yml").write_text(ci)
     (tmp_path / "fixture.yaml").write_text("emulator_fixture: 1\naccount: {id: 1, name: A}\n")
-    result = CliRunner().invoke(main, ["fmt", "-C", str(tmp_path)])
+    result = in_account(tmp_path, "fmt")
     assert result.exit_code == 1
-    assert result.output == (f"error: no scsync.yaml in {tmp_path}, so it is not an account "
+    assert result.output == ("error: no scsync.yaml in ., so it is not an account "
                              "directory: fmt formats only an account's config files (run it "
                              "with -C ACCOUNT_DIR)\n")
     assert (tmp_path / ".gitlab-ci.yml").read_text() == ci
@@ -204,7 +212,7 @@ def test_fmt_refuses_a_directory_that_is_not_an_account(tmp_path: Path) -> None:
 def test_fmt_refuses_a_file_too_large_to_round_trip_before_parsing_it(repo: Path) -> None:
     (repo / "list.yaml").write_text("unknown:\n" + "".join(f"  - item{i}\n"
                                                            for i in range(40_000)))
-    result = CliRunner().invoke(main, ["fmt", "--check", "-C", str(repo)])
+    result = in_account(repo, "fmt", "--check")
     assert (result.exit_code, result.output) == (
         1, "list.yaml:1:1: not rewritten: the file holds about 40,001 YAML values, over the 32,768 "
            "a file may hold to be rewritten keeping its comments (set SCSYNC_MAX_FILE_MB to a "
@@ -216,7 +224,8 @@ def test_fmt_keeps_the_mode_and_leaves_no_temporary_file(repo: Path) -> None:
     path.write_text(UNFORMATTED)
     path.chmod(0o640)
     inode = path.stat().st_ino
-    assert format_tree(repo) == ["topics.yaml"]
+    with contextlib.chdir(repo):
+        assert format_tree(".") == ["topics.yaml"]
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert path.stat().st_ino != inode  # replaced by rename, not rewritten in place
     assert sorted(p.name for p in repo.iterdir()) == ["scsync.yaml", "topics.yaml"]
