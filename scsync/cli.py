@@ -8,24 +8,42 @@ Add a command with ``@main.command()`` and the shared option decorators (``confi
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import logging
 import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from scsync import __version__, engine, gctools
-from scsync.console import NO_TTY_REFUSAL, Console, stop_on_sigint
+from scsync import __version__, gctools
 from scsync.emulator.cli import emulator as emulator_cli
 from scsync.errors import ApplyError, Problem, ProblemsError, ScsyncError
-from scsync.plan.model import Plan
-from scsync.plan.render import Format, render, render_many
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Deferred:
+    """A module imported on first use, so that ``--version`` and ``--help`` import neither the
+    engine nor pydantic, httpx or jinja2 (tests/test_startup.py pins what they import)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+if TYPE_CHECKING:
+    from scsync import engine
+    from scsync.console import Console
+    from scsync.plan.model import Plan
+    from scsync.plan.render import Format
+else:
+    engine = _Deferred("scsync.engine")
 
 
 def problem_line(problem: Problem) -> str:
@@ -152,6 +170,8 @@ def max_wait_option(func: F) -> F:
 
 def status_console() -> Console:
     """Waits, notices and progress go to stderr, so stdout holds only the rendered output."""
+    from scsync.console import Console
+
     return Console(sys.stderr, tty=sys.stderr.isatty())
 
 
@@ -195,6 +215,8 @@ def plan(dirs: tuple[Path, ...], var_files: tuple[Path, ...], out: Path | None, 
          targets: tuple[str, ...], detailed_exitcode: bool, force: bool,
          live_snapshot: Path | None, max_wait: float) -> None:
     """Read the live state, diff it against the config, and show the changes."""
+    from scsync.plan.render import render, render_many
+
     hooks = hooks_for(status_console(), max_wait)
     with gctools.frozen_after():  # the plans live until the process ends: spare the collector
         results, failed = each_account(dirs, lambda root: engine.plan(
@@ -232,6 +254,8 @@ def plan_exit_code(plans: Sequence[tuple[str, Plan]], *, failed: bool, detailed:
 def show(planfile: Path, fmt: Format) -> None:
     """Render a saved plan file (no config, no platform calls): e.g. the HTML report of the
     plan a CI job saved with `plan -o`."""
+    from scsync.plan.render import render
+
     click.echo(render(engine.read_plan(planfile), fmt, color=use_color()), nl=False)
 
 
@@ -247,6 +271,9 @@ def show(planfile: Path, fmt: Format) -> None:
 def apply(root: Path, var_files: tuple[Path, ...], planfile: Path | None, auto_approve: bool,
           force: bool, parallelism: int, max_wait: float) -> None:
     """Plan, ask, and make the changes (or apply a saved PLANFILE exactly, unless stale)."""
+    from scsync.console import NO_TTY_REFUSAL, Console, stop_on_sigint
+    from scsync.plan.render import render
+
     console = Console(sys.stdout, tty=sys.stdout.isatty())
     stop = threading.Event()
 

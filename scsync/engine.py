@@ -23,18 +23,17 @@ from scsync import gctools
 from scsync.config import secrets
 from scsync.config.config import Config
 from scsync.errors import AuthError, ConfigError, Problem, SafetyError, ScsyncError
-from scsync.plan.model import Plan
-from scsync.plan.options import PlanOptions, Safety
-from scsync.plan.planner import build_plan
-from scsync.providers.base import LiveState, Provider
-from scsync.providers.factory import build_provider
 from scsync.resources import Kind
 
-if TYPE_CHECKING:  # the rest is imported where used: a plan needs neither apply nor the parser
+if TYPE_CHECKING:  # the rest is imported where used: a plan needs neither apply nor the parser,
+    # and validate needs neither the planner nor the provider (httpx)
     from scsync.ops.drift import DriftReport
     from scsync.ops.export import ExportResult
     from scsync.plan.ledger import Ledger
+    from scsync.plan.model import Plan
+    from scsync.plan.options import PlanOptions
     from scsync.plan.progress import ProgressEvent
+    from scsync.providers.base import LiveState, Provider
 
 
 def load(root: Path, *, var_files: Sequence[Path] = (), cache: bool = False) -> Config:
@@ -121,6 +120,8 @@ def provider_settings(config: Config, env: Mapping[str, str]) -> dict[str, Any]:
 def open_provider(config: Config, *, hooks: Hooks = Hooks(),
                   env: Mapping[str, str] | None = None) -> Provider:
     """The provider of ``config`` (secrets resolved from ``env``, default the process's)."""
+    from scsync.providers.factory import build_provider
+
     settings = provider_settings(config, os.environ if env is None else env)
     return build_provider(settings, base_dir=config.root, on_wait=hooks.on_wait,
                           on_notice=hooks.on_notice, max_wait_s=hooks.max_wait_s)
@@ -129,6 +130,8 @@ def open_provider(config: Config, *, hooks: Hooks = Hooks(),
 def plan_options(config: Config, *, force: bool = False,
                  targets: Sequence[str] = ()) -> PlanOptions:
     """The config's ownership, protect and safety settings plus the command's flags."""
+    from scsync.plan.options import PlanOptions, Safety
+
     settings = config.settings
     return PlanOptions(ownership=settings.ownership.model_dump(),
                        protect=list(settings.protect),
@@ -176,6 +179,7 @@ def _name_token_source(error: AuthError, config: Config) -> AuthError:
 def _snapshot_provider(path: Path, scratch: Path) -> Provider:
     """An in-process emulator in ``scratch`` seeded from the snapshot at ``path``."""
     from scsync.ops.snapshot import read_snapshot
+    from scsync.providers.factory import build_provider
 
     read_snapshot(path)
     settings = {"type": "emulator", "path": "snapshot.db", "fixture": str(path.resolve())}
@@ -191,6 +195,8 @@ def make_plan_for(config: Config, provider: Provider, *, force: bool = False,
                   targets: Sequence[str] = (), live_snapshot: Path | None = None,
                   now: datetime | None = None) -> Planned:
     """Read live state through ``provider`` and plan ``config`` against it."""
+    from scsync.plan.planner import build_plan
+
     live = provider.read()
     options = plan_options(config, force=force, targets=targets)
     result = build_plan(config.desired, live, provider, options, now=now or datetime.now(UTC))
@@ -276,6 +282,8 @@ def apply(root: Path, run: ApplyRun, *, plan_file: Path | None = None,
 
 def read_plan(plan_file: Path) -> Plan:
     """A saved plan file (``plan -o FILE``), or one clear error."""
+    from scsync.plan.model import Plan
+
     try:
         return Plan.from_json(plan_file.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -23,7 +23,6 @@ from scsync.config.diagnose import problems_of, suggest
 from scsync.config.files import SETTINGS_FILE, discover
 from scsync.config.model_settings import SETTINGS_KEYS, Settings
 from scsync.config.source import Source
-from scsync.config.templates import TemplateProblem, render
 from scsync.config.validate import validate_object
 from scsync.config.yamlfast import YamlProblem, load
 from scsync.errors import ConfigError, Location, Problem
@@ -97,6 +96,8 @@ class _Loading:
             return None
         source = Source(shown, template=path.name.endswith(".j2"))
         if source.template:
+            from scsync.config.templates import TemplateProblem, render  # jinja2 only here
+
             try:
                 text = render(text, shown, variables or {})
             except TemplateProblem as exc:
