@@ -3,6 +3,7 @@ so every process serving the same file shares it; ``X-RateLimit-*`` headers desc
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from scsync.emulator.store import Tx
@@ -20,7 +21,7 @@ class Window:
     def headers(self) -> dict[str, str]:
         return {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Time": str(self.seconds),
                 "X-RateLimit-Remaining": str(self.remaining),
-                "X-RateLimit-Reset": str(int(self.reset))}
+                "X-RateLimit-Reset": str(math.ceil(self.reset))}  # not before the end
 
 
 def hit(tx: Tx, bucket: str, rule: tuple[int, int], offset: float) -> tuple[bool, Window]:
