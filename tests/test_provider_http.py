@@ -300,7 +300,7 @@ def test_a_spent_window_is_waited_out_before_the_next_call() -> None:
     assert len(rec.requests) == 2
 
 
-@pytest.mark.parametrize(("window", "margin"), [("2", 0.05), ("60", 0.6), ("3600", 2.0)])
+@pytest.mark.parametrize(("window", "margin"), [("2", 0.02), ("60", 0.6), ("3600", 2.0)])
 def test_the_margin_after_a_reset_is_a_share_of_the_window(window: str, margin: float) -> None:
     time = FakeTime(now=RESET - 1)
     spent = ok({"id": 1}, remaining=0)
