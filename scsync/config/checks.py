@@ -30,6 +30,8 @@ def group_cycles(groups: dict[str, Resource]) -> list[Problem]:
     """Every cycle among config groups, reported once at its first group in file order."""
     problems: list[Problem] = []
     reported: set[frozenset[str]] = set()
+    if not any(_cycle_from(name, groups) for name in groups):
+        return problems  # (file order needs the groups' locations: only worked out for a cycle)
     for name in sorted(groups, key=lambda n: groups[n].location() or Location("", 0, 0)):
         cycle = _cycle_from(name, groups)
         if cycle and frozenset(cycle) not in reported:
@@ -65,15 +67,27 @@ def previous_name_clashes(resources: Iterable[Resource]) -> list[Problem]:
     claimed: dict[ResourceKey, Resource] = {}
     for resource in names.values():
         for index, old in enumerate(resource.previous_names):
-            where = resource.location(f"previous_names[{index}]") or resource.location()
             field = f"previous_names[{index}]"
+            where = _Where(resource, field)
             if (resource.kind, old) in names:
                 problems.append(Problem(f'"{old}" is the name of another {resource.kind.noun} '
-                                        "in config; a previous name must be free", where,
+                                        "in config; a previous name must be free", where(),
                                         resource.address, field))
             key = ResourceKey.of(resource.kind, old)
             if key in claimed:
                 problems.append(Problem(f'"{old}" is also a previous name of '
-                                        f"{claimed[key].address}", where, resource.address, field))
+                                        f"{claimed[key].address}", where(), resource.address,
+                                        field))
             claimed.setdefault(key, resource)
     return problems
+
+
+class _Where:
+    """The location of a resource's field, worked out only for a problem (it may parse the file
+    again: see ``scsync.config.locations``)."""
+
+    def __init__(self, resource: Resource, field: str) -> None:
+        self.resource, self.field = resource, field
+
+    def __call__(self) -> Location | None:
+        return self.resource.location(self.field) or self.resource.location()

@@ -95,6 +95,7 @@ class _Loading:
             self.problems.append(text)
             return None
         source = Source(shown, template=path.name.endswith(".j2"))
+        source.file = None if source.template else path
         if source.template:
             from scsync.config.templates import TemplateProblem, render  # jinja2 only here
 
@@ -232,6 +233,7 @@ def load_config(root: Path, *, var_files: Sequence[Path] = ()) -> Config:
             read = loading.read(path, variables)
             if read is not None:
                 loading.document(read[0], read[1], settings=False)
+                read[1].release()  # parsed again only if a problem needs a location
         loading.cross_checks()
     errors = [p for p in loading.problems if not p.warning]
     if errors or settings is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from scsync.errors import Problem
+from scsync.errors import Location, Problem
 from scsync.plan.diff import DiffResult
 from scsync.plan.graph import cycle_problem
 from scsync.plan.health import MISSING_PERMISSIONS, user_label
@@ -68,8 +68,10 @@ def check_flows(desired: Mapping[ResourceKey, Resource], live: LiveState) -> lis
         if resource.kind is not Kind.PROFILE:
             continue
         for path, name in flow_refs(resource):
-            where = (resource.location(path), resource.address, path)
             flow = flows.get(name)
+            if flow is not None and flow.enabled:
+                continue
+            where = (resource.location(path), resource.address, path)  # only for a problem
             if flow is None:
                 problems.append(Problem(f'no flow named "{name}" on the platform; flows are: '
                                         f"{listing}", *where))
@@ -120,7 +122,10 @@ def check_streams(desired: Mapping[ResourceKey, Resource], live: LiveState,
 def _stream_problems(resource: Resource, index: int, profile: str,
                      live: LiveState) -> list[Problem]:
     path = f"streams[{index}]"
-    where = (resource.location(path), resource.address, path)
+
+    def where() -> tuple[Location | None, str, str]:  # only for a problem: it may parse again
+        return resource.location(path), resource.address, path
+
     admins = page_admins(profile, live)
     usable = [cp for cp in admins if not cp.expired]
     if not admins:
@@ -128,17 +133,17 @@ def _stream_problems(resource: Resource, index: int, profile: str,
                         f"authorized stream; {_who(live)} must connect a "
                         f"{split_profile_name(profile)[0].prefix} account that admins {profile} "
                         "in Social Connect (Personal settings > Connected profiles), then plan "
-                        "again, or set authorized: false", *where)]
+                        "again, or set authorized: false", *where())]
     cp = usable[0] if usable else admins[0]
     owner = user_label(live, cp.user_id)
     if not usable:
         return [Problem(f"the connected profile {cp.name} of {owner} that administers {profile} "
                         f"is expired; {owner} must reconnect it in Social Connect (Personal "
-                        "settings > Connected profiles), then plan again", *where)]
+                        "settings > Connected profiles), then plan again", *where())]
     if profile.startswith("facebook/") and cp.missing_permissions:
         return [Problem(f"the connected profile {cp.name} of {owner} used for {profile} lacks "
                         f"the permissions {', '.join(cp.missing_permissions)}; enable them in "
-                        "its Business integration", *where, warning=True,
+                        "its Business integration", *where(), warning=True,
                         code=MISSING_PERMISSIONS)]
     return []
 

@@ -1,5 +1,6 @@
 """The keyed diff of desired against live state: set arithmetic over natural keys, then a
-per-field comparison (``same_value``) of the matched pairs. Pure and lean: plain values in the hot
+per-field comparison (``same_value``) of the matched pairs whose fields are not all equal as they
+are (one ``<=`` of the two dicts' items). Pure and lean: plain values in the hot
 loop; ``FieldChange`` models only for the fields that differ.
 
 Creates and deletes are proposed only for the kinds scsync creates and deletes (topics, profile
@@ -86,7 +87,11 @@ def field_changes(desired: Resource, live: Resource,
     """The managed fields of ``desired`` whose value differs live (``ignore_changes`` skipped).
     ``renamed_groups`` (live name -> config name) lets a group that holds a group renamed in the
     same plan keep its members without a write: the member's id does not change."""
-    kind, live_fields, changes = desired.kind, live.fields, []
+    kind, live_fields = desired.kind, live.fields
+    changes: list[FieldChange] = []
+    renaming = bool(renamed_groups) and kind is Kind.PROFILE_GROUP
+    if not renaming and desired.fields.items() <= live_fields.items():
+        return changes  # every managed field equal as it is (most pairs): nothing to normalise
     for name, want in desired.fields.items():
         if kind in NAMED_KINDS and name == "name":
             continue
