@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from scsync import __version__, gctools
-from scsync.emulator.cli import emulator as emulator_cli
 from scsync.errors import ApplyError, Problem, ProblemsError, ScsyncError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -73,7 +72,18 @@ def echo_problems(problems: Iterable[Problem]) -> None:
 
 
 class _Group(click.Group):
-    """The error boundary: catches ``ScsyncError`` only; anything else is an internal error."""
+    """The error boundary: catches ``ScsyncError`` only; anything else is an internal error.
+    Commands of ``LAZY`` are imported when named (or listed by ``--help``)."""
+
+    LAZY = {"emulator": "scsync.emulator.cli"}  # command name -> the module defining it
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            self.add_command(getattr(importlib.import_module(self.LAZY[cmd_name]), cmd_name))
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         debug = bool(ctx.params.get("debug"))
@@ -387,5 +397,3 @@ def groups_export(root: Path, var_files: tuple[Path, ...], fmt: str, out: Path,
                                 hooks=hooks_for(status_console(), max_wait))
     click.echo(f"Wrote {rows} rows to {out}.")
 
-
-main.add_command(emulator_cli)
