@@ -23,6 +23,7 @@ import compileall
 import json
 import logging
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 PYTHON = ROOT / ".venv" / "bin" / "python"
 SCSYNC = ROOT / ".venv" / "bin" / "scsync"
 EXAMPLE = ROOT / "examples" / "config"
-START_ROUNDS = 15
+START_ROUNDS = 21
 PAIRS = 3
 SIZES = (10_000, 50_000)
 APPLY_RUNS = 3
@@ -231,6 +232,40 @@ def floor_figures(n: int, files: int) -> list[Figure]:
     ]
 
 
+IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+\d+ \| +(\S+)$")
+GROUPS = ("pydantic", "pydantic_core", "click", "jinja2", "markupsafe", "yaml", "scsync")
+
+
+def import_shares(args: Sequence[str], runs: int = 5) -> dict[str, float]:
+    """Seconds of ``-X importtime`` self time per top-level package (median of ``runs``): the
+    listed libraries, scsync, what a bare interpreter imports too (``site``), and the rest (the
+    standard library, typing_extensions...)."""
+    bare = measure([str(PYTHON), "-X", "importtime", "-c", "pass"], env=env(), cwd=ROOT)
+    own = {m.group(2) for line in bare.stderr.splitlines() if (m := IMPORT_LINE.match(line))}
+    found: dict[str, list[float]] = {}
+    for _ in range(runs):
+        done = measure([str(PYTHON), "-X", "importtime", str(SCSYNC), *args], env=env(), cwd=ROOT)
+        totals: dict[str, float] = dict.fromkeys([*GROUPS, "site", "the rest"], 0.0)
+        for line in done.stderr.splitlines():
+            if match := IMPORT_LINE.match(line):
+                name, top = match.group(2), match.group(2).split(".")[0]
+                group = "site" if name in own else top if top in GROUPS else "the rest"
+                totals[group] += int(match.group(1)) / 1e6
+        for name, seconds in totals.items():
+            found.setdefault(name, []).append(seconds)
+    return {name: statistics.median(values) for name, values in found.items()}
+
+
+def startup_shares() -> list[Figure]:
+    """Where ``validate``'s start goes: the imports of each library (``-X importtime``)."""
+    shares = import_shares(["validate", "-C", str(EXAMPLE)])
+    text = ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in
+                     sorted(shares.items(), key=lambda item: -item[1]))
+    return [Figure("imports of `scsync validate -C examples/config`, by package",
+                   f"{sum(shares.values()):.3f} s", "-",
+                   note=f"-X importtime self times, median of 5: {text}")]
+
+
 PARSE = """
 import json, sys, time
 from pathlib import Path
@@ -261,7 +296,7 @@ def run(sizes: Sequence[int] = SIZES, *, pairs: int = PAIRS) -> str:
         found, files = plan_pairs(n, pairs)
         figures += plan_figures(n, found)
         if n == min(sizes):
-            left = floor_figures(n, files)
+            left = startup_shares() + floor_figures(n, files)
         shutil.rmtree(OUT / f"headline-{n}", ignore_errors=True)
     figures.append(apply_figure())
     return (f"## The figures of issue 18 ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})"
