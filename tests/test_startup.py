@@ -68,3 +68,13 @@ def test_validate_imports_jinja2_only_for_a_template() -> None:
     modules = imported("validate", "-C", str(EXAMPLE))
     assert under(modules, NOT_FOR_VALIDATE) == set()
     assert {"jinja2", "scsync.config.templates"} <= modules
+
+
+def test_a_json_plan_imports_no_template_engine(tmp_path: Path) -> None:
+    """``plan --format json`` (a CI job's plan file) renders from the model: no jinja2, and no
+    round-trip YAML, spreadsheet or deep-diff library."""
+    shutil.copytree(EXAMPLE.parent, tmp_path / "examples",
+                    ignore=shutil.ignore_patterns(".scsync", "*.j2"))
+    modules = imported("plan", "-C", str(tmp_path / "examples" / "config"), "--format", "json")
+    assert under(modules, ("jinja2", "ruamel", "openpyxl", "deepdiff", "scsync.ops")) == set()
+    assert {"scsync.plan.planner", "scsync.plan.render"} <= modules

@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from functools import cache
-from typing import Any, Literal
-
-import jinja2
+from typing import TYPE_CHECKING, Any, Literal
 
 from scsync.plan.model import Plan
 from scsync.plan.render import filters
 from scsync.plan.render.view import NO_CHANGES, AccountView, account_view, total, total_line
+
+if TYPE_CHECKING:  # jinja2 is imported by the template formats only (not for JSON)
+    import jinja2
 
 Format = Literal["text", "markdown", "json", "html"]
 FORMATS: tuple[Format, ...] = ("text", "markdown", "json", "html")
@@ -93,6 +94,8 @@ def _longest_list(view: AccountView) -> int:
 def environment(package: str, *, html: bool) -> jinja2.Environment:
     """The jinja2 environment of the templates in ``package``'s ``templates`` folder, with the
     plan filters (autoescaped for HTML); the drift report's templates use it too."""
+    import jinja2
+
     env = jinja2.Environment(
         # the plan's templates come second: the shared report.css lives there
         loader=jinja2.ChoiceLoader([jinja2.PackageLoader(package, "templates"),
