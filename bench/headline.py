@@ -287,7 +287,7 @@ def table(figures: Sequence[Figure]) -> str:
     return "\n".join(out)
 
 
-def run(sizes: Sequence[int] = SIZES, *, pairs: int = PAIRS) -> str:
+def run(sizes: Sequence[int], *, pairs: int = PAIRS) -> str:
     """Every figure, as a Markdown section (the interface ``python -m bench`` calls)."""
     compileall.compile_dir(ROOT / "scsync", quiet=1)
     figures = startup()

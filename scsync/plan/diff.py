@@ -98,7 +98,8 @@ def field_changes(desired: Resource, live: Resource,
         have = live_fields.get(name)
         if renamed_groups and kind is Kind.PROFILE_GROUP and name == "groups" and have:
             have = [renamed_groups.get(member, member) for member in have]
-        if same_value(kind, name, want, have) or is_ignored(name, desired.ignore_changes):
+        if want == have or same_value(kind, name, want, have) or is_ignored(
+                name, desired.ignore_changes):
             continue
         changes.append(FieldChange(path=name, before=display_value(kind, name, have),
                                    after=display_value(kind, name, want)))
