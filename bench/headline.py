@@ -301,7 +301,9 @@ def run(sizes: Sequence[int], *, pairs: int = PAIRS) -> str:
     figures.append(apply_figure())
     return (f"## The figures of issue 18 ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})"
             "\n\nEach ratio is scsync / baseline, measured in this run: smaller is better.\n\n"
-            + table(figures) + "\n\n### What is left: the interpreter, the libraries, the parser\n\n" + table(left))
+            + table(figures)
+            + "\n\n### What is left: the interpreter, the libraries, the parser\n\n"
+            + table(left))
 
 
 def main(argv: list[str] | None = None) -> None:
