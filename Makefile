@@ -92,8 +92,9 @@ schemas: $(STAMP)
 golden: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider --update-golden tests
 
+# The figures of docs/performance.md (rewritten between its bench markers): about 15 minutes.
 bench: $(STAMP)
-	$(BIN)/python -m bench --sizes 1000,10000
+	$(BIN)/python -m bench --sizes 1000,10000 --doc docs/performance.md
 
 bench-full: $(STAMP)
 	$(BIN)/python -m bench --sizes 1000,10000,50000

@@ -10,6 +10,8 @@ Each bench module exposes ``run(sizes) -> list[Row]``.
 from __future__ import annotations
 
 import dataclasses
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -86,13 +88,29 @@ def measure(cmd: Sequence[str], *, env: Mapping[str, str] | None = None,
 def serve_emulator(cmd: Sequence[str], db: Path) -> Iterator[tuple[str, str]]:
     """Run ``cmd`` (an ``emulator serve`` on ``db``, port 0) on a fresh ``db``: yields the
     (base_url, token) it prints; the server is stopped on exit."""
+    with serve_emulator_process(cmd, db) as (base_url, token, _):
+        yield base_url, token
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) process ``pid`` has used so far (Linux ``/proc``), or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def serve_emulator_process(cmd: Sequence[str], db: Path) -> Iterator[tuple[str, str, int]]:
+    """``serve_emulator`` that also yields the server's pid (to read its CPU time)."""
     for old in db.parent.glob(db.name + "*"):
         old.unlink()
     proc = subprocess.Popen(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             text=True, cwd=ROOT)
     try:
         found = _read_address(proc)
-        yield found["base_url"], found["token"]
+        yield found["base_url"], found["token"], proc.pid
     finally:
         proc.terminate()
         try:
@@ -121,6 +139,24 @@ def best(runs: Sequence[Measured]) -> Measured:
     """The fastest of several runs, carrying the highest peak memory seen in any of them."""
     fastest = min(runs, key=lambda m: m.wall_s)
     return dataclasses.replace(fastest, peak_rss_mb=max(m.peak_rss_mb for m in runs))
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The median of several paired ratios and their range."""
+
+    median: float
+    low: float
+    high: float
+    pairs: int
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Spread:
+        return cls(statistics.median(values), min(values), max(values), len(values))
+
+    def text(self, digits: int = 2) -> str:
+        return (f"{self.median:.{digits}f} ({self.low:.{digits}f}-{self.high:.{digits}f}, "
+                f"{self.pairs} pairs)")
 
 
 def ratio(baseline: float | None, value: float | None) -> float | None:

@@ -1,6 +1,7 @@
-"""``python -m bench --sizes 1000,10000``: run every benchmark (validate, emulator, plan, apply)
-in one run and print one table of ratios; ``--doc FILE`` also writes the tables into FILE
-between its ``<!-- bench:begin -->`` and ``<!-- bench:end -->`` markers.
+"""``python -m bench --sizes 1000,10000``: run every benchmark (headline, validate, emulator,
+plan, apply) in one run and print its tables; ``--doc FILE`` also writes them into FILE between
+its ``<!-- bench:begin -->`` and ``<!-- bench:end -->`` markers. The headline (the figures of
+issue 18, ``bench.headline``) runs at ``--headline-sizes`` and comes first.
 
 Each bench module is called through its ``run(sizes) -> list[row]``; one without ``run`` is run
 as ``python -m bench.NAME --sizes ...`` and its output is shown as it printed it. A bench that
@@ -26,7 +27,7 @@ from bench import ROOT, Row, format_table, measure
 
 log = logging.getLogger("bench")
 
-BENCHES = ("validate", "emulator", "plan", "apply")
+BENCHES = ("headline", "validate", "emulator", "plan", "apply")
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 ROW_FIELDS = {f.name for f in dataclasses.fields(Row)}
 
@@ -75,6 +76,8 @@ def run_bench(name: str, sizes: Sequence[int], *, repeat: int = 1) -> tuple[list
             found = module.run(list(sizes), **({"repeat": repeat} if takes_repeat else {}))
             if isinstance(found, list):
                 return [to_row(name, r) for r in found], ""
+            if isinstance(found, str) and found.startswith("## "):  # its own Markdown section
+                return [], found
             return [], f"## bench/{name}.py\n\n```\n{str(found).rstrip()}\n```"
         return [], run_script(name, sizes)
     except Exception as exc:  # one failing bench must not hide the others' figures
@@ -93,8 +96,15 @@ def run_script(name: str, sizes: Sequence[int]) -> str:
 
 
 def machine() -> str:
+    cpu = ""
+    try:
+        names = [line.partition(":")[2].strip() for line in
+                 Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")]
+        cpu = f" ({names[0]})" if names else ""
+    except OSError:
+        pass
     return (f"Python {platform.python_version()}, {platform.system()} {platform.machine()}, "
-            f"{os.cpu_count()} CPUs")
+            f"{os.cpu_count()} CPUs{cpu}, load average {os.getloadavg()[0]:.1f} at the start")
 
 
 def write_doc(path: Path, body: str) -> None:
@@ -117,27 +127,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--doc", type=Path, help="write the tables into this Markdown file")
     parser.add_argument("--repeat", type=int, default=1,
                         help="best of R runs per timing (benches that support it)")
+    parser.add_argument("--headline-sizes", default="10000,50000",
+                        help="the sizes of the headline's plans against octoDNS")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    headline_sizes = [int(s) for s in args.headline_sizes.split(",") if s.strip()]
     started = time.perf_counter()
     rows: list[Row] = []
     raw: list[str] = []
+    first: list[str] = []  # the headline's section, shown first
     for name in [b.strip() for b in args.only.split(",") if b.strip()]:
-        log.info("== bench %s at %s", name, ", ".join(f"{s:,}" for s in sizes))
-        found, text = run_bench(name, sizes, repeat=args.repeat)
+        at = headline_sizes if name == "headline" else sizes
+        log.info("== bench %s at %s", name, ", ".join(f"{s:,}" for s in at))
+        found, text = run_bench(name, at, repeat=args.repeat)
         rows += found
-        raw += [text] if text else []
+        (first if name == "headline" else raw).extend([text] if text else [])
     elapsed = time.perf_counter() - started
     command = f"python -m bench --sizes {args.sizes}" + (
         f" --repeat {args.repeat}" if args.repeat > 1 else "")
     heading = (f"Run of `{command}` on {machine()}, "
-               f"{elapsed:,.0f} s in all.")
-    print(heading + "\n\n" + format_table(rows) + ("\n\n" + "\n\n".join(raw) if raw else ""))
+               f"{time.strftime('%Y-%m-%d', time.gmtime())}, {elapsed:,.0f} s in all.")
+
+    def page(markdown: bool) -> str:
+        return "\n\n".join([heading, *first, "## Per size", format_table(rows, markdown=markdown),
+                             *raw])
+
+    print(page(False))
     if args.doc:
-        write_doc(args.doc, heading + "\n\n" + format_table(rows, markdown=True)
-                  + ("\n\n" + "\n\n".join(raw) if raw else ""))
+        write_doc(args.doc, page(True))
     return 0
 
 

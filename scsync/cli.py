@@ -8,6 +8,7 @@ Add a command with ``@main.command()`` and the shared option decorators (``confi
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import logging
 import os
@@ -16,19 +17,34 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from scsync import __version__, engine, gctools
-from scsync.console import NO_TTY_REFUSAL, Console, stop_on_sigint
-from scsync.emulator.cli import emulator as emulator_cli
+from scsync import __version__, gctools
 from scsync.errors import ApplyError, Problem, ProblemsError, ScsyncError, printable, shown_path
-from scsync.plan.model import Plan
-from scsync.plan.render import Format, render, render_many
-from scsync.safefiles import write_text
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Deferred:
+    """A module imported on first use, so that ``--version`` and ``--help`` import neither the
+    engine nor pydantic, httpx or jinja2 (tests/test_startup.py pins what they import)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+if TYPE_CHECKING:
+    from scsync import engine
+    from scsync.console import Console
+    from scsync.plan.model import Plan
+    from scsync.plan.render import Format
+else:
+    engine = _Deferred("scsync.engine")
 
 
 def problem_line(problem: Problem) -> str:
@@ -90,7 +106,10 @@ def _with_global_options(command: click.Command) -> None:
 class _Group(click.Group):
     """The error boundary: catches ``ScsyncError`` only; anything else is an internal error.
     Usage errors exit 1 (click's 2 means "changes planned" here), and every command, however
-    nested, takes the global options."""
+    nested, takes the global options. Commands of ``LAZY`` are imported when named (or listed by
+    ``--help``)."""
+
+    LAZY = {"emulator": "scsync.emulator.cli"}  # command name -> the module defining it
 
     def make_context(self, info_name: str | None, args: list[str],
                      parent: click.Context | None = None, **extra: Any) -> click.Context:
@@ -100,6 +119,16 @@ class _Group(click.Group):
         except click.UsageError as exc:
             exc.exit_code = 1  # type: ignore[misc]  # click types it as a class constant
             raise
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            command = getattr(importlib.import_module(self.LAZY[cmd_name]), cmd_name)
+            _with_global_options(command)
+            self.add_command(command)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -242,6 +271,8 @@ def max_wait_option(func: F) -> F:
 
 def status_console() -> Console:
     """Waits, notices and progress go to stderr, so stdout holds only the rendered output."""
+    from scsync.console import Console
+
     return Console(sys.stderr, tty=sys.stderr.isatty())
 
 
@@ -308,6 +339,9 @@ def plan(dirs: tuple[Path, ...], var_files: tuple[Path, ...], out: Path | None, 
          targets: tuple[str, ...], detailed_exitcode: bool, force: bool,
          live_snapshot: Path | None, max_wait: float, jobs: int) -> None:
     """Read the live state, diff it against the config, and show the changes."""
+    from scsync.plan.render import render, render_many
+    from scsync.safefiles import write_text
+
     hooks = hooks_for(status_console(), max_wait)
     with gctools.frozen_after():  # the plans live until the process ends: spare the collector
         results, failed = each_account(dirs, lambda root: engine.plan(
@@ -345,6 +379,8 @@ def plan_exit_code(plans: Sequence[tuple[str, Plan]], *, failed: bool, detailed:
 def show(planfile: Path, fmt: Format) -> None:
     """Render a saved plan file (no config, no platform calls): e.g. the HTML report of the
     plan a CI job saved with `plan -o`."""
+    from scsync.plan.render import render
+
     click.echo(render(engine.read_plan(planfile), fmt, color=use_color()), nl=False)
 
 
@@ -360,6 +396,9 @@ def show(planfile: Path, fmt: Format) -> None:
 def apply(root: Path, var_files: tuple[Path, ...], planfile: Path | None, auto_approve: bool,
           force: bool, parallelism: int, max_wait: float) -> None:
     """Plan, ask, and make the changes (or apply a saved PLANFILE exactly, unless stale)."""
+    from scsync.console import Console, stop_on_sigint
+    from scsync.plan.render import render
+
     console = Console(sys.stdout, tty=sys.stdout.isatty())
     stop = threading.Event()
     run = engine.ApplyRun(progress=console.progress, stop=stop, parallelism=parallelism)
@@ -390,6 +429,8 @@ def apply(root: Path, var_files: tuple[Path, ...], planfile: Path | None, auto_a
 
 def ask_approval(console: Console) -> None:
     """Ask on the terminal; any answer but ``yes``, or no terminal, is an error."""
+    from scsync.console import NO_TTY_REFUSAL
+
     if not sys.stdin.isatty():
         raise ScsyncError(NO_TTY_REFUSAL)
     if not console.ask_approval(sys.stdin):
@@ -523,5 +564,3 @@ def login(root: Path, code: str | None) -> None:
     click.echo(f"Logged in as {done.email}; the tokens are kept in {done.store} "
                f"(the access token works until {until}; scsync refreshes it).")
 
-
-main.add_command(emulator_cli)

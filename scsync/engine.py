@@ -26,22 +26,19 @@ from scsync import gctools
 from scsync.config import secrets
 from scsync.config.config import Config
 from scsync.errors import AuthError, ConfigError, Problem, SafetyError, ScsyncError
-from scsync.plan.model import Plan
-from scsync.plan.options import PlanOptions, Safety
-from scsync.plan.planner import build_plan, check_targets
-from scsync.plan.safety import refusal_error
-from scsync.plan.scope import read_scope, scoped
-from scsync.providers.base import KIND_LISTS, LiveState, Provider
-from scsync.providers.factory import build_provider
 from scsync.providers.settings import EmulatorSettings, PlatformSettings, ProviderSettings
 from scsync.resources import Kind
 
-if TYPE_CHECKING:  # the rest is imported where used: a plan needs neither apply nor the parser
+if TYPE_CHECKING:  # the rest is imported where used: a plan needs neither apply nor the parser,
+    # and validate needs neither the planner nor the provider (httpx)
     from scsync.ops.doctor import DoctorReport
     from scsync.ops.drift import DriftReport
     from scsync.ops.export import ExportResult
     from scsync.plan.ledger import Ledger
+    from scsync.plan.model import Plan
+    from scsync.plan.options import PlanOptions
     from scsync.plan.progress import ProgressEvent
+    from scsync.providers.base import LiveState, Provider
     from scsync.providers.login import Login
 
 
@@ -173,6 +170,8 @@ def provider_settings(config: Config, env: Mapping[str, str], *,
 def open_provider(config: Config, *, hooks: Hooks = Hooks(),
                   env: Mapping[str, str] | None = None) -> Provider:
     """The provider of ``config`` (secrets resolved from ``env``, default the process's)."""
+    from scsync.providers.factory import build_provider
+
     env = os.environ if env is None else env
     settings = provider_settings(config, env)
     return build_provider(settings, base_dir=config.root, on_wait=hooks.on_wait,
@@ -194,6 +193,8 @@ def login(root: Path, *, env: Mapping[str, str] | None = None) -> Login:
 def plan_options(config: Config, *, force: bool = False,
                  targets: Sequence[str] = ()) -> PlanOptions:
     """The config's ownership, protect and safety settings plus the command's flags."""
+    from scsync.plan.options import PlanOptions, Safety
+
     settings = config.settings
     return PlanOptions(ownership=settings.ownership.model_dump(),
                        protect=list(settings.protect),
@@ -245,6 +246,9 @@ def make_plan_for(config: Config, provider: Provider, *, force: bool = False,
                   now: datetime | None = None) -> Planned:
     """Read live state through ``provider`` (only what the config and ``targets`` need:
     ``scsync.plan.scope``) and plan ``config`` against it."""
+    from scsync.plan.planner import build_plan, check_targets
+    from scsync.plan.scope import read_scope, scoped
+
     options = plan_options(config, force=force, targets=targets)
     kinds, lists = read_scope(config.desired, options)
     live = provider.read(kinds, lists=lists)
@@ -305,6 +309,8 @@ class PendingApply:
     @property
     def refusal(self) -> SafetyError | None:
         """The safety gate's refusal (exit 3), or None."""
+        from scsync.plan.safety import refusal_error
+
         return refusal_error(self.planned.plan)
 
     @property
@@ -354,6 +360,7 @@ def prepare_apply(root: Path, *, plan_file: Path | None = None, var_files: Seque
 
 def read_plan(plan_file: Path) -> Plan:
     """A saved plan file (``plan -o FILE``), or one clear error."""
+    from scsync.plan.model import Plan
     from scsync.safefiles import DATA_FILE_LIMIT, ReadRefused, read_bytes
 
     try:
@@ -385,6 +392,9 @@ def _saved(config: Config, provider: Provider, plan_file: Path, *, force: bool,
     """A saved plan checked (header, signature, shape, account, staleness, every call derived
     again): what is left of it, or one error before any write."""
     from scsync.plan.planfile import KEY_ENV, check_account, check_derived, read_plan_file
+    from scsync.plan.planner import build_plan
+    from scsync.plan.safety import refusal_error
+    from scsync.plan.scope import read_scope, scoped
     from scsync.plan.stale import prepare_saved_plan
 
     saved = read_plan_file(plan_file, env.get(KEY_ENV))
@@ -415,6 +425,7 @@ def drift(root: Path, *, var_files: Sequence[Path] = (), hooks: Hooks = Hooks(),
           now: datetime | None = None) -> DriftReport:
     """The drift of one account's platform from its config (for scheduled jobs)."""
     from scsync.ops.drift import detect_drift
+    from scsync.plan.scope import read_scope, scoped
 
     config = load(root, var_files=var_files, cache=True)
     options = plan_options(config)
@@ -450,6 +461,7 @@ def export(root: Path, out: Path, *, kinds: str | None = None, lenient: bool = F
     from scsync.ops.export import export_config
     from scsync.ops.export_docs import parse_kinds
     from scsync.ops.export_validate import settings_text_for
+    from scsync.providers.base import KIND_LISTS
 
     chosen = parse_kinds(kinds) if kinds else None
     config = load(root, var_files=var_files)

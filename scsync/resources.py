@@ -40,6 +40,7 @@ user (``user.alice@claralines.example``)
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -105,6 +106,9 @@ NETWORKS: dict[str, Network] = {
 NETWORK_BY_API_TYPE: dict[str, Network] = {n.api_type: n for n in NETWORKS.values()}
 
 
+# A plan meets each profile name several times (config, live, streams, group members, checks):
+# each distinct name is parsed once.
+@functools.cache
 def split_profile_name(name: str) -> tuple[Network, str]:
     """``"twitter/ClaraLines"`` -> (twitter, "ClaraLines"); ValueError on an unknown prefix."""
     prefix, sep, handle = name.partition("/")
@@ -116,6 +120,7 @@ def split_profile_name(name: str) -> tuple[Network, str]:
     return network, handle
 
 
+@functools.cache
 def profile_ident(name: str) -> str:
     """The matching form of a profile name: the handle lower-cased where the network says so."""
     network, handle = split_profile_name(name)

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from scsync import cli
+from scsync.console import Console
 from scsync.plan.progress import ProgressEvent
 from tests import cli_support
 from tests.cli_support import (
@@ -130,17 +130,17 @@ def test_stale_plan_after_an_out_of_band_edit(account: Account, tmp_path: Path) 
 
 def interrupt_after(monkeypatch: pytest.MonkeyPatch, steps: int) -> None:
     """Press Ctrl-C (a real SIGINT) once ``steps`` steps of the apply have ended."""
-    original = cli.Console.progress
+    original = Console.progress
     ended = [0]
 
-    def progress(self: cli.Console, event: ProgressEvent) -> None:
+    def progress(self: Console, event: ProgressEvent) -> None:
         original(self, event)
         if event.kind == "end":
             ended[0] += 1
             if ended[0] == steps:
                 signal.raise_signal(signal.SIGINT)
 
-    monkeypatch.setattr(cli.Console, "progress", progress)
+    monkeypatch.setattr(Console, "progress", progress)
 
 
 def test_interrupted_apply_finishes_on_rerun(account: Account, tmp_path: Path,

@@ -14,7 +14,9 @@ import pytest
 from scsync import engine
 from scsync.config import Config, load_config
 from scsync.config.cache import CACHE_DIR, ENTRY, HEADER, cache_key, cached_load
+from scsync.config.locations import Locations
 from scsync.errors import ConfigError
+from scsync.resources import Kind, ResourceKey
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "config"
 
@@ -202,3 +204,19 @@ def test_a_cache_entry_of_another_directory_is_not_shared(account: Path, tmp_pat
     config = cached_load(other, (), load)
     assert load.calls == 1
     assert not [r for r in config.desired.values() if r.kind.value == "topic"]
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_locations_are_worked_out_only_when_asked(account: Path, cached: bool) -> None:
+    """A load keeps no source map; a location asked for later (a plan-time problem) parses the
+    file again and is exact, from a fresh load and from the cache alike."""
+    if cached:
+        cached_load(account, ())
+    config = cached_load(account, ()) if cached else load_config(account)
+    topic = config.desired[ResourceKey.of(Kind.TOPIC, "ClaraLines Care")]
+    assert isinstance(topic.locations, Locations)
+    assert topic.locations.source.positions == {}
+    assert all(r.locations._found is None for r in config.desired.values()
+               if isinstance(r.locations, Locations))
+    assert [str(topic.location(p)) for p in ("previous_names[0]", "streams[3]", "")] == [
+        "topics.yaml:4:22", "topics.yaml:10:9", "topics.yaml:3:3"]

@@ -272,9 +272,10 @@ def test_rate_limit_reached_waits_for_the_reset_then_retries() -> None:
                     ok({"id": 1})])
     client = make_client(rec, time=time, waits=waits)
     assert client.get("/me") == {"id": 1}
-    assert waits == [(31.0, "rate limit reached: 0 of 350 calls left; waiting for the reset at "
+    # 30 s to the reset, plus a margin of 1% of the hour's window, at most 2 s
+    assert waits == [(32.0, "rate limit reached: 0 of 350 calls left; waiting for the reset at "
                             "18:00:00 UTC")]
-    assert time.sleeps == [31.0]
+    assert time.sleeps == [32.0]
     assert len(rec.requests) == 2
 
 
@@ -297,8 +298,19 @@ def test_a_spent_window_is_waited_out_before_the_next_call() -> None:
     client.get("/me")
     assert client.rate is not None and client.rate.remaining == 0
     assert client.get("/me") == {"id": 2}
-    assert time.sleeps == [101.0]
+    assert time.sleeps == [102.0]
     assert len(rec.requests) == 2
+
+
+@pytest.mark.parametrize(("window", "margin"), [("2", 0.02), ("60", 0.6), ("3600", 2.0)])
+def test_the_margin_after_a_reset_is_a_share_of_the_window(window: str, margin: float) -> None:
+    time = FakeTime(now=RESET - 1)
+    spent = ok({"id": 1}, remaining=0)
+    spent.headers["X-RateLimit-Time"] = window
+    client = make_client(Recorder([spent, ok({"id": 2})]), time=time)
+    client.get("/me")
+    client.get("/me")
+    assert time.sleeps == [pytest.approx(1 + margin)]
 
 
 def test_a_spent_window_beyond_max_wait_sends_nothing() -> None:

@@ -96,3 +96,21 @@ def test_a_lost_response_to_a_create_is_ambiguous_and_not_retried(serve: Any) ->
     reader = SocialConnectProvider(_client(serve()), 1001)
     assert reader.read(frozenset({Kind.TOPIC})).find(ResourceKey.of(Kind.TOPIC, "Lost"))
     reader.close()
+
+
+def test_an_http_platform_loads_no_ca_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CA bundle (``ssl.create_default_context``) is for https platforms only."""
+    import ssl
+
+    built: list[str] = []
+    real = ssl.create_default_context
+
+    def counting(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        built.append("context")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ssl, "create_default_context", counting)
+    ApiClient("http://127.0.0.1:9", Credentials(token="t")).close()
+    assert built == []
+    ApiClient("https://api.engagor.com", Credentials(token="t")).close()
+    assert built == ["context"]

@@ -18,14 +18,16 @@ import hashlib
 import logging
 import marshal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import scsync
 from scsync.config.config import Config
 from scsync.config.files import discover
+from scsync.config.locations import Locations
 from scsync.config.model_settings import Settings
+from scsync.config.source import Source
 from scsync.errors import Location, Problem, WriteRefused, shown_path
 from scsync.resources import Kind, Resource, ResourceKey
 from scsync.safefiles import (
@@ -145,10 +147,18 @@ def _plain_location(loc: Location | None) -> tuple[str, int, int] | None:
     return None if loc is None else (loc.path, loc.line, loc.col)
 
 
+def _plain_locations(locations: Mapping[str, Location]) -> Any:
+    """(file, base path) when the locations can be worked out again from the file (they are
+    not, unless a problem needs them); else every location (a rendered template's)."""
+    if isinstance(locations, Locations) and locations.source.file is not None:
+        return (locations.source.path, locations.base)
+    return {k: _plain_location(v) for k, v in locations.items()}
+
+
 def _plain_config(config: Config) -> tuple[Any, ...]:
     settings = config.settings.model_dump(mode="python", exclude_unset=True)
     resources = [(r.kind.value, r.name, r.fields, r.id, sorted(r.ignore_changes),
-                  r.previous_names, {k: _plain_location(v) for k, v in r.locations.items()})
+                  r.previous_names, _plain_locations(r.locations))
                  for r in config.desired.values()]
     warnings = [(p.message, _plain_location(p.location), p.address, p.field, p.warning)
                 for p in config.warnings]
@@ -162,11 +172,20 @@ def _location(plain: tuple[str, int, int] | None) -> Location | None:
 def _config_of(plain: tuple[Any, ...], root: Path) -> Config:
     settings_data, resources, warnings, digest = plain
     kinds = {kind.value: kind for kind in Kind}
+    sources: dict[str, Source] = {}
     desired: dict[ResourceKey, Resource] = {}
-    for kind, name, fields, id_, ignored, previous, locations in resources:
+    for kind, name, fields, id_, ignored, previous, plain_locations in resources:
+        previous = tuple(previous)
+        locations: Mapping[str, Location]
+        if isinstance(plain_locations, tuple):
+            path, base = plain_locations
+            source = sources.get(path) or sources.setdefault(path, Source(path, file=root / path))
+            locations = Locations(kinds[kind], fields, previous, source, tuple(base))
+        else:
+            locations = {k: Location(*v) for k, v in plain_locations.items()}
         resource = Resource(kind=kinds[kind], name=name, fields=fields, id=id_,
-                            ignore_changes=frozenset(ignored), previous_names=tuple(previous),
-                            locations={k: Location(*v) for k, v in locations.items()})
+                            ignore_changes=frozenset(ignored), previous_names=previous,
+                            locations=locations)
         desired[resource.key] = resource
     problems = [Problem(message, _location(loc), address, field, warning)
                 for message, loc, address, field, warning in warnings]

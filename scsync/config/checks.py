@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from scsync.errors import Location, Problem
 from scsync.group_cycles import cycle_problems
+from scsync.group_cycles import group_cycles as cycles_among
 from scsync.resources import MAX_GROUPS, Resource, ResourceKey
 
 NOWHERE = Location("", 0, 0)
@@ -31,6 +32,9 @@ def too_many_groups(groups: list[Resource]) -> list[Problem]:
 
 def group_cycles(groups: dict[str, Resource]) -> list[Problem]:
     """Every cycle among config groups, reported once at its first group in file order."""
+    members = {name: list(g.fields.get("groups") or []) for name, g in groups.items()}
+    if not cycles_among(members, groups):
+        return []  # (file order needs the groups' locations: only worked out for a cycle)
     return cycle_problems(sorted(groups.values(), key=lambda g: g.location() or NOWHERE))
 
 
@@ -41,15 +45,27 @@ def previous_name_clashes(resources: Iterable[Resource]) -> list[Problem]:
     claimed: dict[ResourceKey, Resource] = {}
     for resource in names.values():
         for index, old in enumerate(resource.previous_names):
-            where = resource.location(f"previous_names[{index}]") or resource.location()
             field = f"previous_names[{index}]"
+            where = _Where(resource, field)
             if (resource.kind, old) in names:
                 problems.append(Problem(f'"{old}" is the name of another {resource.kind.noun} '
-                                        "in config; a previous name must be free", where,
+                                        "in config; a previous name must be free", where(),
                                         resource.address, field))
             key = ResourceKey.of(resource.kind, old)
             if key in claimed:
                 problems.append(Problem(f'"{old}" is also a previous name of '
-                                        f"{claimed[key].address}", where, resource.address, field))
+                                        f"{claimed[key].address}", where(), resource.address,
+                                        field))
             claimed.setdefault(key, resource)
     return problems
+
+
+class _Where:
+    """The location of a resource's field, worked out only for a problem (it may parse the file
+    again: see ``scsync.config.locations``)."""
+
+    def __init__(self, resource: Resource, field: str) -> None:
+        self.resource, self.field = resource, field
+
+    def __call__(self) -> Location | None:
+        return self.resource.location(self.field) or self.resource.location()

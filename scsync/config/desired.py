@@ -2,8 +2,9 @@
 ``scsync.resources``: profiles and users carry only the fields config manages (absent means
 unmanaged; explicit null/[] kept as None/[]), topics and groups carry every field.
 
-Each resource keeps the locations later checks need (the object, its fields, flow references,
-stream profiles, group members) and nothing of the parse tree."""
+Each resource can tell the locations later checks need (the object, its fields, flow
+references, stream profiles, group members): ``Locations`` works them out from the file's source
+map when first asked, which for a plan without problems is never."""
 
 from __future__ import annotations
 
@@ -11,15 +12,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from scsync.config.locations import Locations
 from scsync.config.model_common import Strict
 from scsync.config.model_objects import ProfileGroup, Topic, User
 from scsync.config.source import Source
 from scsync.config.yamlfast import Path_
-from scsync.errors import Location
-from scsync.resources import FLOW_FIELDS, FLOW_LIST_FIELDS, SOCIAL_LINKS, Kind, Resource
-
-# Lists whose items get a location of their own (a flow reference, a stream, a group member).
-_ITEM_LISTS = (*FLOW_LIST_FIELDS, "streams", "profiles", "groups")
+from scsync.resources import SOCIAL_LINKS, Kind, Resource
 
 
 def plain(value: Any) -> Any:
@@ -80,30 +78,10 @@ def _ignored(kind: Kind, obj: Strict) -> frozenset[str]:
     return frozenset(names)
 
 
-def _locations(kind: Kind, fields: dict[str, Any], source: Source,
-               base: Path_) -> dict[str, Location]:
-    found = {"": source.location(base, at_key=True)}
-    for field, value in fields.items():
-        if field == "name" and kind is not Kind.PROFILE:
-            continue  # the object's key is its name
-        path = (*base, *field.split(".")) if field.startswith("social_links.") else (*base, field)
-        found[field] = source.location(path)
-        if field in FLOW_FIELDS:
-            continue
-        if isinstance(value, list) and field in _ITEM_LISTS:
-            for index in range(len(value)):
-                suffix = ".flow" if field in FLOW_LIST_FIELDS else ""
-                found[f"{field}[{index}]{suffix}"] = source.location(
-                    (*base, field, index, *(("flow",) if suffix else ())))
-    return found
-
-
 def build(kind: Kind, name: str, obj: Strict, source: Source, base: Path_) -> Resource:
     """The desired resource of a validated object found at ``base`` in ``source``."""
     fields = fields_of(kind, name, obj)
     previous = tuple(getattr(obj, "previous_names", ()))
-    locations = _locations(kind, fields, source, base)
-    for index in range(len(previous)):
-        locations[f"previous_names[{index}]"] = source.location((*base, "previous_names", index))
     return Resource(kind=kind, name=name, fields=fields, ignore_changes=_ignored(kind, obj),
-                    previous_names=previous, locations=locations)
+                    previous_names=previous,
+                    locations=Locations(kind, fields, previous, source, base))

@@ -24,7 +24,6 @@ from scsync.config.diagnose import problems_of, suggest
 from scsync.config.files import SETTINGS_FILE, discover
 from scsync.config.model_settings import SETTINGS_KEYS, Settings
 from scsync.config.source import Source
-from scsync.config.templates import TemplateProblem, render
 from scsync.config.validate import validate_object
 from scsync.config.yamlfast import YamlProblem, load
 from scsync.errors import ConfigError, Location, Problem, shown_path
@@ -130,7 +129,10 @@ class _Loading:
                 self.problems.append(text)
             return None
         source = Source(shown, template=path.name.endswith(".j2"))
+        source.file = None if source.template else path
         if source.template:
+            from scsync.config.templates import TemplateProblem, render  # jinja2 only here
+
             try:
                 text = render(text, shown, variables or {})
             except TemplateProblem as exc:
@@ -284,6 +286,7 @@ def load_config(root: Path, *, var_files: Sequence[Path] = ()) -> Config:
             read = loading.read(path, variables)
             if read is not None:
                 loading.document(read[0], read[1], settings=False)
+                read[1].release()  # parsed again only if a problem needs a location
         loading.cross_checks()
     errors = [p for p in loading.problems if not p.warning]
     if errors or settings is None:

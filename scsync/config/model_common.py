@@ -60,8 +60,10 @@ def fail(message: str) -> PydanticCustomError:
 class Strict(BaseModel):
     """Base of every config model: unknown keys are errors, docstrings describe fields."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True,
-                              strict=True, hide_input_in_errors=True)
+    # Built on first use (``defer_build``): a run validates only the kinds its files hold. The
+    # field docstrings become the JSON Schema's descriptions in ``scsync.schema_docs``.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, hide_input_in_errors=True,
+                              defer_build=True)
     # Field names that ``lifecycle.ignore_changes`` may not name (not settings of the object).
     not_settings: ClassVar[frozenset[str]] = frozenset({"lifecycle", "previous_names"})
 

@@ -25,6 +25,7 @@ from scsync.config.model_settings import (
     Provider,
     Safety,
 )
+from scsync.schema_docs import DocumentedSchema
 
 SCHEMA_ID = "https://scsync.example/schemas/scsync.schema.json"
 AnyProfile = TwitterProfile | FacebookProfile | InstagramProfile | WhatsappProfile | LivechatProfile
@@ -66,7 +67,7 @@ def _profiles_schema(description: str) -> dict[str, Any]:
 
 def build_schema() -> dict[str, Any]:
     """The config JSON Schema (draft 2020-12)."""
-    schema = ConfigFile.model_json_schema()
+    schema = ConfigFile.model_json_schema(schema_generator=DocumentedSchema)
     props = schema["properties"]
     props["profiles"] = _profiles_schema(props["profiles"].get("description", ""))
     props["users"]["anyOf"][0]["propertyNames"] = {"pattern": EMAIL_PATTERN}

@@ -1,5 +1,6 @@
-"""The per-user rate limit: a fixed window (default 350 calls per 3,600 s) counted in the database,
-so every process serving the same file shares it; ``X-RateLimit-*`` headers describe it."""
+"""The per-user rate limit: a fixed window (default 350 calls per 3,600 s, starting at the whole
+second of its first call) counted in the database, so every process serving the same file shares
+it; ``X-RateLimit-*`` headers describe it (the reset rounded up, as the platform's)."""
 
 from __future__ import annotations
 
@@ -36,9 +37,10 @@ def hit(tx: Tx, bucket: str, rule: tuple[int, int], offset: float) -> tuple[bool
     limit, seconds = rule
     row = tx.conn.execute("SELECT window_start, count FROM ratelimit WHERE bucket = ?",
                           (bucket,)).fetchone()
-    start, count = (row[0], row[1]) if row else (tx.now, 0)
+    # a window starts at the whole second of its first call, so its reset is a whole second
+    start, count = (row[0], row[1]) if row else (math.floor(tx.now), 0)
     if tx.now >= start + seconds:
-        start, count = tx.now, 0
+        start, count = math.floor(tx.now), 0
     allowed = count < limit
     if allowed:
         count += 1

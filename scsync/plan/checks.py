@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from scsync import profile_rules
-from scsync.errors import Problem
+from scsync.errors import Location, Problem
 from scsync.group_cycles import cycle_problems
 from scsync.plan.diff import DiffResult
 from scsync.plan.health import MISSING_PERMISSIONS, UNVERIFIED_PAGE, missing_endpoint, user_label
@@ -95,8 +95,10 @@ def check_flows(desired: Mapping[ResourceKey, Resource], live: LiveState) -> lis
         if resource.kind is not Kind.PROFILE:
             continue
         for path, name in flow_refs(resource):
-            where = (resource.location(path), resource.address, path)
             flow = flows.get(name)
+            if flow is not None and flow.enabled:
+                continue
+            where = (resource.location(path), resource.address, path)  # only for a problem
             if flow is None and str(name).startswith("#"):
                 ids = ", ".join(f"{f.id} ({f.name})"
                                 for f in sorted(live.flows, key=lambda f: f.id))
@@ -175,13 +177,16 @@ def _unverified_page(resource: Resource, index: int, profile: str) -> Problem:
 def _stream_problems(resource: Resource, index: int, profile: str,
                      live: LiveState) -> list[Problem]:
     path = f"streams[{index}]"
-    where = (resource.location(path), resource.address, path)
+
+    def where() -> tuple[Location | None, str, str]:  # only for a problem: it may parse again
+        return resource.location(path), resource.address, path
+
     if (gone := live.unavailable.get("connectedprofiles")) is not None:
         return [Problem(f"the connected profiles cannot be read on this platform "
                         f"({missing_endpoint(gone)}), so the authorized stream {profile} cannot "
                         "be checked or given the connected profile that admins its page; make "
                         "it unauthorized (authorized: false) or add it in Social Connect",
-                        *where)]
+                        *where())]
     admins = page_admins(profile, live)
     usable = [cp for cp in admins if not cp.expired]
     if not admins:
@@ -189,23 +194,23 @@ def _stream_problems(resource: Resource, index: int, profile: str,
                         f"authorized stream; {_who(live)} must connect a "
                         f"{split_profile_name(profile)[0].prefix} account that admins {profile} "
                         "in Social Connect (Personal settings > Connected profiles), then plan "
-                        "again, or set authorized: false", *where)]
+                        "again, or set authorized: false", *where())]
     cp = usable[0] if usable else admins[0]
     owner = user_label(live, cp.user_id)
     if not usable:
         return [Problem(f"the connected profile {cp.name} of {owner} that administers {profile} "
                         f"is expired; {owner} must reconnect it in Social Connect (Personal "
-                        "settings > Connected profiles), then plan again", *where)]
+                        "settings > Connected profiles), then plan again", *where())]
     if live.find(ResourceKey.of(Kind.PROFILE, profile)) is None:
         return [Problem(f"{profile} is not a profile of this account, so it cannot be an "
                         f"authorized stream (the connected profile {cp.name} of {owner} admins "
                         "it, but the account has not added it); add it in Social Connect "
                         "(Account settings > Profiles > Add profile), then plan again, or set "
-                        "authorized: false", *where)]
+                        "authorized: false", *where())]
     if profile.startswith("facebook/") and cp.missing_permissions:
         return [Problem(f"the connected profile {cp.name} of {owner} used for {profile} lacks "
                         f"the permissions {', '.join(cp.missing_permissions)}; enable them in "
-                        "its Business integration", *where, warning=True,
+                        "its Business integration", *where(), warning=True,
                         code=MISSING_PERMISSIONS)]
     return []
 

@@ -1,5 +1,6 @@
 """The keyed diff of desired against live state: set arithmetic over natural keys, then a
-per-field comparison (``same_value``) of the matched pairs. Pure and lean: plain values in the hot
+per-field comparison (``same_value``) of the matched pairs whose fields are not all equal as they
+are (one ``<=`` of the two dicts' items). Pure and lean: plain values in the hot
 loop; ``FieldChange`` models only for the fields that differ.
 
 Creates and deletes are proposed only for the kinds scsync creates and deletes (topics, profile
@@ -85,14 +86,19 @@ def field_changes(desired: Resource, live: Resource,
     """The managed fields of ``desired`` whose value differs live (``ignore_changes`` skipped).
     ``renamed_groups`` (live name -> config name) lets a group that holds a group renamed in the
     same plan keep its members without a write: the member's id does not change."""
-    kind, live_fields, changes = desired.kind, live.fields, []
+    kind, live_fields = desired.kind, live.fields
+    changes: list[FieldChange] = []
+    renaming = bool(renamed_groups) and kind is Kind.PROFILE_GROUP
+    if not renaming and desired.fields.items() <= live_fields.items():
+        return changes  # every managed field equal as it is (most pairs): nothing to normalise
     for name, want in desired.fields.items():
         if name == "name" and kind.keyed_by_name:
             continue
         have = live_fields.get(name)
         if renamed_groups and kind is Kind.PROFILE_GROUP and name == "groups" and have:
             have = [renamed_groups.get(member, member) for member in have]
-        if same_value(kind, name, want, have) or is_ignored(name, desired.ignore_changes):
+        if want == have or same_value(kind, name, want, have) or is_ignored(
+                name, desired.ignore_changes):
             continue
         changes.append(FieldChange(path=name, before=display_value(kind, name, have),
                                    after=display_value(kind, name, want)))

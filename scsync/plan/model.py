@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from scsync import __version__
 from scsync.providers.base import Call
+from scsync.schema_docs import DocumentedSchema
 
 FORMAT_VERSION = 2
 """The plan file's format; ``apply PLANFILE`` refuses any other (2: calls carry ``depends_on``)."""
@@ -23,7 +24,7 @@ Action = Literal["create", "update", "delete"]
 class Frozen(BaseModel):
     """An immutable model that refuses unknown fields (the plan's and the drift report's)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class FieldChange(Frozen):
@@ -168,7 +169,7 @@ class Plan(Frozen):
 
 def plan_schema() -> dict[str, Any]:
     """The JSON Schema of the plan file."""
-    schema = Plan.model_json_schema(mode="serialization")
+    schema = Plan.model_json_schema(mode="serialization", schema_generator=DocumentedSchema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "scsync plan file"
     return schema

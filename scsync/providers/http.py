@@ -9,6 +9,7 @@ and plain ``http://`` is refused unless the host is loopback or the transport is
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import random
@@ -115,8 +116,11 @@ class ApiClient:
         self._lock = threading.RLock()
         self._wait_lock = threading.Lock()  # one thread waits for a rate-limit reset at a time
         self.rate: RateBudget | None = None
+        # TLS settings only for an https:// platform: building the default SSL context (the CA
+        # bundle) costs a plan against http://localhost ~20 ms for nothing
+        tls = self.options.verify_tls if self.origin.scheme == "https" else False
         self._http = httpx.Client(transport=transport, timeout=self._timeout(),
-                                  verify=self.options.verify_tls, follow_redirects=False,
+                                  verify=tls, follow_redirects=False,
                                   headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
 
     def __repr__(self) -> str:
@@ -286,7 +290,7 @@ class ApiClient:
     def _rate_limited(self, at: _Attempt, info: ResponseInfo) -> Exception:
         now = self._clock()
         seconds = ratelimit.seconds_until_reset(self.rate, now)
-        reset_at = now + seconds - ratelimit.RESET_MARGIN_S
+        reset_at = now + seconds - ratelimit.reset_margin(self.rate)
         at.rate_waits += 1
         if seconds > self.options.max_wait_s or at.rate_waits > self.options.retry.max_rate_waits:
             message = ratelimit.exhausted_message(self.rate, reset_at, now)
@@ -306,19 +310,31 @@ class ApiClient:
             self.rate = new
 
     def _respect_budget(self) -> None:
-        """Before a call: when the window is spent, wait for its reset (or refuse to). Threads
-        reading concurrently queue here, so the wait happens (and is reported) once."""
-        if not self._spent(self.rate, self._clock()):
-            return
-        with self._wait_lock:
+        """Before a call: take one call of the window's allowance; when none is left, wait for
+        the reset (or refuse to). Concurrent calls (the read's prefetch) each take their own, so
+        together they never send more than the window has left; threads queue on one lock, so
+        the wait happens (and is reported) once."""
+        while not self._take_call():
+            with self._wait_lock:
+                budget, now = self.rate, self._clock()
+                if budget is None or not self._spent(budget, now):
+                    continue
+                seconds = ratelimit.seconds_until_reset(budget, now)
+                if seconds > self.options.max_wait_s:
+                    message = ratelimit.exhausted_message(budget, budget.reset_at, now)
+                    raise RateLimitError(message, reset_at=budget.reset_at)
+                self._pause(seconds, ratelimit.waiting_reason(budget, budget.reset_at, now))
+
+    def _take_call(self) -> bool:
+        """Count one call against the known budget; False when the window is spent."""
+        with self._lock:
             budget, now = self.rate, self._clock()
-            if budget is None or not self._spent(budget, now):
-                return
-            seconds = ratelimit.seconds_until_reset(budget, now)
-            if seconds > self.options.max_wait_s:
-                message = ratelimit.exhausted_message(budget, budget.reset_at, now)
-                raise RateLimitError(message, reset_at=budget.reset_at)
-            self._pause(seconds, ratelimit.waiting_reason(budget, budget.reset_at, now))
+            if budget is None or budget.reset_at <= now:
+                return True  # no window known, or it has reset: the answer will tell
+            if budget.remaining <= 0:
+                return False
+            self.rate = dataclasses.replace(budget, remaining=budget.remaining - 1)
+            return True
 
     @staticmethod
     def _spent(budget: RateBudget | None, now: float) -> bool:

@@ -8,7 +8,11 @@ from datetime import UTC, datetime
 
 from scsync.providers.base import RateBudget
 
-# Seconds added to a reset time so that the first call after the wait lands in the new window.
+# Seconds added to a reset time so that the first call after the wait lands in the new window:
+# a share of the window (the platform rounds its reset up to a whole second; the margin covers
+# the clocks' skew), at most MAX; RESET_MARGIN_S when the window's length is unknown.
+RESET_MARGIN_SHARE = 0.01
+RESET_MARGIN_MAX_S = 2.0
 RESET_MARGIN_S = 1.0
 # Without any header telling the reset, wait this long before retrying a rate-limited call.
 FALLBACK_WAIT_S = 60.0
@@ -39,11 +43,19 @@ def budget_from_headers(headers: Mapping[str, str],
     )
 
 
+def reset_margin(budget: RateBudget | None) -> float:
+    """The margin after a reset: 1% of the window (0.02 s of 2 s, 0.6 s of a minute), at most
+    2 s (an hour's window)."""
+    if budget is None or budget.window_s <= 0:
+        return RESET_MARGIN_S
+    return min(RESET_MARGIN_MAX_S, budget.window_s * RESET_MARGIN_SHARE)
+
+
 def seconds_until_reset(budget: RateBudget | None, now: float) -> float:
     """How long to wait for the window to reset (never negative; a fallback when unknown)."""
     if budget is None or budget.reset_at <= 0:
         return FALLBACK_WAIT_S
-    return max(0.0, budget.reset_at - now) + RESET_MARGIN_S
+    return max(0.0, budget.reset_at - now) + reset_margin(budget)
 
 
 def format_utc(timestamp: float, now: float) -> str:

@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from functools import cache
-from typing import Any, Literal
-
-import jinja2
+from typing import TYPE_CHECKING, Any, Literal
 
 from scsync.errors import printable
 from scsync.plan.model import Plan
@@ -26,6 +24,9 @@ from scsync.plan.render.view import (
     total,
     total_line,
 )
+
+if TYPE_CHECKING:  # jinja2 is imported by the template formats only (not for JSON)
+    import jinja2
 
 Format = Literal["text", "markdown", "json", "html"]
 FORMATS: tuple[Format, ...] = ("text", "markdown", "json", "html")
@@ -98,23 +99,31 @@ def _longest_list(view: AccountView) -> int:
     return max(len(view.changes), len(view.calls), len(view.health), len(view.plan.unmanaged))
 
 
-class _Environment(jinja2.Environment):
-    """Every string a template reads from the plan or report (an attribute or an item) is
-    ``filters.shown``: a name holding a newline, ESC or a bidi override cannot end a line,
-    a table row or a heading, nor drive the terminal, in any format."""
+@cache
+def _environment_class() -> type[jinja2.Environment]:
+    """The jinja2 environment whose every string a template reads from the plan or report (an
+    attribute or an item) is ``filters.shown``: a name holding a newline, ESC or a bidi override
+    cannot end a line, a table row or a heading, nor drive the terminal, in any format. Built on
+    first use: jinja2 is imported by the template formats only."""
+    import jinja2
 
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        return filters.shown(super().getattr(obj, attribute))
+    class ShownEnvironment(jinja2.Environment):
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            return filters.shown(super().getattr(obj, attribute))
 
-    def getitem(self, obj: Any, argument: Any) -> Any:
-        return filters.shown(super().getitem(obj, argument))
+        def getitem(self, obj: Any, argument: Any) -> Any:
+            return filters.shown(super().getitem(obj, argument))
+
+    return ShownEnvironment
 
 
 @cache
 def environment(package: str, *, html: bool) -> jinja2.Environment:
     """The jinja2 environment of the templates in ``package``'s ``templates`` folder, with the
     plan filters (autoescaped for HTML); the drift report's templates use it too."""
-    env = _Environment(
+    import jinja2
+
+    env = _environment_class()(
         # the plan's templates come second: the shared report.css lives there
         loader=jinja2.ChoiceLoader([jinja2.PackageLoader(package, "templates"),
                                     jinja2.PackageLoader("scsync.plan.render", "templates")]),

@@ -1,0 +1,321 @@
+"""The figures of issue 18, each a ratio measured in this run beside its target (``make bench``
+prints them first; ``python -m bench.headline`` alone).
+
+- Start-up: ``scsync --version`` and ``scsync validate -C examples/config`` against a bare
+  ``python -c pass`` of the same interpreter, in interleaved rounds (the order rotates each
+  round); the ratio of each round, then their median and range.
+- Plans against octoDNS (pinned, ``bench/requirements-octodns.txt``) planning as many DNS records:
+  per size, pairs of runs interleaved (scsync first in even pairs, octoDNS first in odd ones),
+  each pair a cold plan (no cache), a warm re-plan (files unchanged) and one ``octodns-sync``;
+  the ratio of each pair, then their median and range. Peak memory likewise.
+- Apply against the rate-limit floor (``bench.apply``: 8 calls per 2 s window, 20 ms latency).
+- What is left: the bare interpreter, the imports a plan needs, PyYAML's C parser alone over the
+  config files, each timed in this run.
+
+Every command is a fresh process, timed from spawn to exit (``bench.measure``); scsync's code is
+compiled to bytecode first and run without ``PYTHONDONTWRITEBYTECODE``, as after a ``pip install``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import json
+import logging
+import os
+import re
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bench import OUT, ROOT, Measured, Spread, measure, process_cpu_s
+
+log = logging.getLogger(__name__)
+
+PYTHON = ROOT / ".venv" / "bin" / "python"
+SCSYNC = ROOT / ".venv" / "bin" / "scsync"
+EXAMPLE = ROOT / "examples" / "config"
+START_ROUNDS = 21
+PAIRS = 3
+SIZES = (10_000, 50_000)
+APPLY_RUNS = 3
+
+
+@dataclass
+class Figure:
+    """One row: scsync's ratio to its baseline in each pair or round, and the target."""
+
+    name: str
+    scsync: str
+    baseline: str
+    ratios: list[float] = field(default_factory=list)
+    target: float | None = None
+    note: str = ""
+
+    def cells(self) -> list[str]:
+        if not self.ratios:
+            return [self.name, self.scsync, self.baseline, "-", self._target(), "", self.note]
+        spread = Spread.of(self.ratios)
+        met = "" if self.target is None else ("yes" if spread.median <= self.target else "NO")
+        return [self.name, self.scsync, self.baseline, spread.text(), self._target(), met,
+                self.note]
+
+    def _target(self) -> str:
+        return "" if self.target is None else f"<= {self.target:g}"
+
+
+HEADER = ["figure", "scsync (median)", "baseline (median)", "ratio: median (range, pairs)",
+          "target", "met", "note"]
+
+
+def env() -> dict[str, str]:
+    """The environment of the timed processes: bytecode is read as an installed package's is."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def _s(values: Sequence[float]) -> str:
+    return f"{statistics.median(values):.3f} s"
+
+
+# ----------------------------------------------------------------------------- start-up
+
+def startup(rounds: int = START_ROUNDS) -> list[Figure]:
+    """``--version`` and ``validate`` against a bare interpreter, interleaved."""
+    commands = {"bare": [str(PYTHON), "-c", "pass"], "version": [str(SCSYNC), "--version"],
+                "validate": [str(SCSYNC), "validate", "-C", str(EXAMPLE)]}
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    names = list(commands)
+    for i in range(rounds):
+        for name in names[i % 3:] + names[:i % 3]:
+            done = measure(commands[name], env=env(), cwd=ROOT)
+            if done.returncode != 0:
+                raise RuntimeError(f"{commands[name]} exited {done.returncode}: {done.stderr}")
+            walls[name].append(done.wall_s)
+    bare = walls["bare"]
+    return [
+        Figure("`scsync --version` / `python -c pass`", _s(walls["version"]), _s(bare),
+               [v / b for v, b in zip(walls["version"], bare, strict=True)], 3,
+               f"{rounds} interleaved rounds"),
+        Figure("`scsync validate -C examples/config` / `python -c pass`", _s(walls["validate"]),
+               _s(bare), [v / b for v, b in zip(walls["validate"], bare, strict=True)], 8,
+               f"{rounds} interleaved rounds"),
+    ]
+
+
+# ----------------------------------------------------------------------------- plans
+
+@dataclass
+class Pair:
+    cold: Measured
+    warm: Measured
+    octo: Measured
+    emulator_cpu_s: float | None
+
+
+def plan_pairs(n: int, pairs: int = PAIRS) -> tuple[list[Pair], int]:
+    """``pairs`` interleaved (cold plan, warm re-plan, octoDNS) runs at N; and the config's
+    file count."""
+    from bench.baselines import run_octodns, write_octodns
+    from bench.gen import generate
+    from bench.gen_write import write_settings
+    from bench.plan import cold_plan, emulator, scsync_plan
+
+    work = OUT / f"headline-{n}"
+    gen = generate(n, work)
+    write_octodns(n, work / "octodns")
+    found: list[Pair] = []
+    with emulator(work / "platform.db", gen.fixture) as server:
+        write_settings(gen.config_dir, server.base_url)
+
+        def scsync_side() -> tuple[Measured, Measured, float | None]:
+            before = process_cpu_s(server.pid)
+            cold, plan = cold_plan(gen.config_dir, server, work / "cache")
+            after = process_cpu_s(server.pid)
+            if not plan:
+                raise RuntimeError(f"scsync plan failed: {cold.stderr[-2000:]}")
+            warm, _ = scsync_plan(gen.config_dir, server, work / "cache")
+            cpu = None if before is None or after is None else after - before
+            return cold, warm, cpu
+
+        for i in range(pairs):
+            if i % 2 == 0:
+                cold, warm, cpu = scsync_side()
+                octo = run_octodns(n, work / "octodns", write=False)
+            else:
+                octo = run_octodns(n, work / "octodns", write=False)
+                cold, warm, cpu = scsync_side()
+            if octo.returncode != 0:
+                raise RuntimeError(f"octodns-sync failed: {octo.stderr[-2000:]}")
+            log.info("headline %d, pair %d: cold %.2f s, warm %.2f s, octoDNS %.2f s", n, i,
+                     cold.wall_s, warm.wall_s, octo.wall_s)
+            found.append(Pair(cold, warm, octo, cpu))
+    return found, len(gen.files)
+
+
+def plan_figures(n: int, found: list[Pair]) -> list[Figure]:
+    cold = [p.cold.wall_s for p in found]
+    warm = [p.warm.wall_s for p in found]
+    octo = [p.octo.wall_s for p in found]
+    cpus = [p.emulator_cpu_s for p in found if p.emulator_cpu_s is not None]
+    cpu_note = (f"the emulator's own CPU during the cold plan: {statistics.median(cpus):.2f} s, "
+                "not in scsync's time" if cpus else "")
+    targets = {10_000: (0.17, 0.05), 50_000: (0.15, None)}.get(n, (None, None))
+    figures = [
+        Figure(f"cold plan of {n:,} objects / octoDNS plan of {n:,} records", _s(cold), _s(octo),
+               [c / o for c, o in zip(cold, octo, strict=True)], targets[0], cpu_note),
+        Figure(f"warm re-plan (files unchanged) of {n:,} / octoDNS at {n:,}", _s(warm), _s(octo),
+               [w / o for w, o in zip(warm, octo, strict=True)], targets[1]),
+    ]
+    peak = [p.cold.peak_rss_mb for p in found]
+    octo_peak = [p.octo.peak_rss_mb for p in found]
+    figures.append(Figure(f"peak memory at {n:,} / octoDNS's", f"{statistics.median(peak):.0f} MB",
+                          f"{statistics.median(octo_peak):.0f} MB",
+                          [a / b for a, b in zip(peak, octo_peak, strict=True)],
+                          0.7 if n == 50_000 else None, "the cold plan's process"))
+    return figures
+
+
+# ----------------------------------------------------------------------------- apply
+
+def apply_figure(runs: int = APPLY_RUNS) -> Figure:
+    """The example account's apply (20 writes) in 8-call, 2 s windows, against the floor."""
+    from bench.apply import (
+        LATENCY_MS,
+        RATE_LIMIT,
+        emulator,
+        example_account,
+        floor_s,
+        measured_apply,
+    )
+
+    walls, floors, waits = [], [], []
+    for _ in range(runs):
+        out = OUT / "headline-apply"
+        config_dir, fixture = example_account(out)
+        with emulator(out / "platform.db", fixture, RATE_LIMIT, LATENCY_MS) as server:
+            outcome = measured_apply(config_dir, server, 1001)
+        if not outcome.ok:
+            raise RuntimeError(f"the apply did not finish: {outcome}")
+        walls.append(outcome.wall_s)
+        floors.append(floor_s(outcome.writes, RATE_LIMIT, LATENCY_MS))
+        waits.append(outcome.waits)
+    return Figure(f"apply wall time / the rate-limit floor ({RATE_LIMIT[0]} calls per "
+                  f"{RATE_LIMIT[1]} s, {LATENCY_MS} ms latency)", _s(walls), _s(floors),
+                  [w / f for w, f in zip(walls, floors, strict=True)], 1.05,
+                  f"{runs} applies of the example account; rate-limit waits: "
+                  f"{', '.join(map(str, waits))}")
+
+
+# ----------------------------------------------------------------------------- what is left
+
+def floor_figures(n: int, files: int) -> list[Figure]:
+    """What no change to scsync's own code removes, timed here: the interpreter, the imports a
+    plan needs (pydantic, httpx, PyYAML, click, jinja2 and scsync's modules), and PyYAML's C
+    parser composing the N-object config alone."""
+    imports = [str(PYTHON), "-c", "import scsync.cli, scsync.engine, scsync.config.loader, "
+               "scsync.providers.factory, scsync.plan.planner, scsync.plan.render"]
+    bare = [measure([str(PYTHON), "-c", "pass"], env=env()).wall_s for _ in range(5)]
+    imported = [measure(imports, env=env()).wall_s for _ in range(5)]
+    parse = measure([str(PYTHON), "-c", PARSE, str(OUT / f"headline-{n}" / "config")], env=env())
+    parse_s = json.loads(parse.stdout)["compose_s"] if parse.returncode == 0 else None
+    return [
+        Figure("the interpreter: `python -c pass`", _s(bare), "-"),
+        Figure("the imports of a plan (pydantic, httpx, PyYAML, click, jinja2, scsync)",
+               _s(imported), "-", note="a fresh process, less the interpreter's start: "
+               f"{statistics.median(imported) - statistics.median(bare):.3f} s"),
+        Figure(f"PyYAML's C parser composing the {n:,}-object config ({files} files)",
+               "-" if parse_s is None else f"{parse_s:.3f} s", "-",
+               note="yaml.compose with CSafeLoader, nothing else"),
+    ]
+
+
+IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+\d+ \| +(\S+)$")
+GROUPS = ("pydantic", "pydantic_core", "click", "jinja2", "markupsafe", "yaml", "scsync")
+
+
+def import_shares(args: Sequence[str], runs: int = 5) -> dict[str, float]:
+    """Seconds of ``-X importtime`` self time per top-level package (median of ``runs``): the
+    listed libraries, scsync, what a bare interpreter imports too (``site``), and the rest (the
+    standard library, typing_extensions...)."""
+    bare = measure([str(PYTHON), "-X", "importtime", "-c", "pass"], env=env(), cwd=ROOT)
+    own = {m.group(2) for line in bare.stderr.splitlines() if (m := IMPORT_LINE.match(line))}
+    found: dict[str, list[float]] = {}
+    for _ in range(runs):
+        done = measure([str(PYTHON), "-X", "importtime", str(SCSYNC), *args], env=env(), cwd=ROOT)
+        totals: dict[str, float] = dict.fromkeys([*GROUPS, "site", "the rest"], 0.0)
+        for line in done.stderr.splitlines():
+            if match := IMPORT_LINE.match(line):
+                name, top = match.group(2), match.group(2).split(".")[0]
+                group = "site" if name in own else top if top in GROUPS else "the rest"
+                totals[group] += int(match.group(1)) / 1e6
+        for name, seconds in totals.items():
+            found.setdefault(name, []).append(seconds)
+    return {name: statistics.median(values) for name, values in found.items()}
+
+
+def startup_shares() -> list[Figure]:
+    """Where ``validate``'s start goes: the imports of each library (``-X importtime``)."""
+    shares = import_shares(["validate", "-C", str(EXAMPLE)])
+    text = ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in
+                     sorted(shares.items(), key=lambda item: -item[1]))
+    return [Figure("imports of `scsync validate -C examples/config`, by package",
+                   f"{sum(shares.values()):.3f} s", "-",
+                   note=f"-X importtime self times, median of 5: {text}")]
+
+
+PARSE = """
+import json, sys, time
+from pathlib import Path
+import yaml
+files = sorted(Path(sys.argv[1]).rglob("*.yaml"))
+start = time.perf_counter()
+for path in files:
+    yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+print(json.dumps({"compose_s": time.perf_counter() - start}))
+"""
+
+
+# ----------------------------------------------------------------------------- the table
+
+def table(figures: Sequence[Figure]) -> str:
+    lines = [HEADER, *(f.cells() for f in figures)]
+    out = ["| " + " | ".join(c.replace("|", "\\|") for c in line) + " |" for line in lines]
+    out.insert(1, "|" + "---|" * len(HEADER))
+    return "\n".join(out)
+
+
+def run(sizes: Sequence[int], *, pairs: int = PAIRS) -> str:
+    """Every figure, as a Markdown section (the interface ``python -m bench`` calls)."""
+    compileall.compile_dir(ROOT / "scsync", quiet=1)
+    figures = startup()
+    left: list[Figure] = []
+    for n in sizes:
+        found, files = plan_pairs(n, pairs)
+        figures += plan_figures(n, found)
+        if n == min(sizes):
+            left = startup_shares() + floor_figures(n, files)
+        shutil.rmtree(OUT / f"headline-{n}", ignore_errors=True)
+    figures.append(apply_figure())
+    return (f"## The figures of issue 18 ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})"
+            "\n\nEach ratio is scsync / baseline, measured in this run: smaller is better.\n\n"
+            + table(figures)
+            + "\n\n### What is left: the interpreter, the libraries, the parser\n\n"
+            + table(left))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--pairs", type=int, default=PAIRS)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    print(run([int(s) for s in args.sizes.split(",") if s.strip()], pairs=args.pairs))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""What the CLI imports: ``--version`` and ``--help`` answer without the engine, pydantic or any
+network/template/spreadsheet library; ``validate`` imports the config models but no provider,
+planner, httpx, ruamel.yaml, openpyxl or deepdiff, and jinja2 only for a ``*.yaml.j2`` file.
+The modules are those in ``sys.modules`` when ``python -m scsync`` exits (no timing)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "config"
+# ``python -m scsync ARGS`` that prints the names in sys.modules at exit, after click's sys.exit.
+PROBE = ("import atexit, runpy, sys\n"
+         "atexit.register(lambda: print('MODULES', *sorted(sys.modules), file=sys.stderr))\n"
+         "sys.argv = ['scsync', *sys.argv[1:]]\n"
+         "runpy.run_module('scsync', run_name='__main__', alter_sys=True)\n")
+
+# Never imported by a start that only answers --version or --help.
+HEAVY = ("scsync.engine", "scsync.config", "scsync.plan", "scsync.providers", "scsync.ops",
+         "scsync.console", "pydantic", "pydantic_core", "yaml", "httpx", "httpcore", "jinja2",
+         "ruamel", "openpyxl", "deepdiff", "werkzeug", "sqlite3")
+# Never imported by validate (offline: no platform, no plan, no round-trip YAML).
+NOT_FOR_VALIDATE = ("scsync.providers", "scsync.plan", "scsync.ops", "scsync.console", "httpx",
+                    "httpcore", "ruamel", "openpyxl", "deepdiff", "werkzeug", "sqlite3")
+
+VERSION_MODULES = {"scsync", "scsync.cli", "scsync.errors", "scsync.gctools"}
+# --help lists the emulator's command group too (its short help is in its module)
+HELP_MODULES = VERSION_MODULES | {"scsync.emulator", "scsync.emulator.cli",
+                                  "scsync.emulator.errors", "scsync.emulator.faults"}
+
+
+def imported(*args: str, cwd: Path | None = None) -> set[str]:
+    """Every module ``python -m scsync ARGS`` imported (the command must succeed)."""
+    done = subprocess.run([sys.executable, "-c", PROBE, *args],
+                          capture_output=True, text=True, cwd=cwd, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    listed = [line for line in done.stderr.splitlines() if line.startswith("MODULES ")]
+    return set(listed[-1].split()[1:])
+
+
+def under(modules: set[str], prefixes: tuple[str, ...]) -> set[str]:
+    return {m for m in modules if any(m == p or m.startswith(p + ".") for p in prefixes)}
+
+
+@pytest.mark.parametrize(("args", "expected"), [(("--version",), VERSION_MODULES),
+                                              (("plan", "--help"), VERSION_MODULES),
+                                              (("--help",), HELP_MODULES)])
+def test_version_and_help_import_nothing_heavy(args: tuple[str, ...], expected: set[str]) -> None:
+    modules = imported(*args)
+    assert "click" in modules
+    assert under(modules, HEAVY) == set()
+    assert {m for m in modules if m.split(".")[0] == "scsync"} == expected
+
+
+def test_validate_imports_no_provider_planner_or_template_engine(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(EXAMPLE, config, ignore=shutil.ignore_patterns(".scsync", "*.j2"))
+    modules = imported("validate", "-C", str(config))
+    assert under(modules, (*NOT_FOR_VALIDATE, "jinja2", "scsync.config.templates")) == set()
+    assert {"scsync.engine", "scsync.config.loader", "pydantic", "yaml"} <= modules
+
+
+def test_validate_imports_jinja2_only_for_a_template() -> None:
+    modules = imported("validate", "-C", str(EXAMPLE))
+    assert under(modules, NOT_FOR_VALIDATE) == set()
+    assert {"jinja2", "scsync.config.templates"} <= modules
+
+
+def test_a_json_plan_imports_no_template_engine(tmp_path: Path) -> None:
+    """``plan --format json`` (a CI job's plan file) renders from the model: no jinja2, and no
+    round-trip YAML, spreadsheet or deep-diff library."""
+    shutil.copytree(EXAMPLE.parent, tmp_path / "examples",
+                    ignore=shutil.ignore_patterns(".scsync", "*.j2"))
+    modules = imported("plan", "-C", str(tmp_path / "examples" / "config"), "--format", "json")
+    assert under(modules, ("jinja2", "ruamel", "openpyxl", "deepdiff", "scsync.ops")) == set()
+    assert {"scsync.plan.planner", "scsync.plan.render"} <= modules
