@@ -26,7 +26,6 @@ from scsync import gctools
 from scsync.config import secrets
 from scsync.config.config import Config
 from scsync.errors import AuthError, ConfigError, Problem, SafetyError, ScsyncError
-from scsync.providers.settings import EmulatorSettings, PlatformSettings, ProviderSettings
 from scsync.resources import Kind
 
 if TYPE_CHECKING:  # the rest is imported where used: a plan needs neither apply nor the parser,
@@ -40,6 +39,7 @@ if TYPE_CHECKING:  # the rest is imported where used: a plan needs neither apply
     from scsync.plan.progress import ProgressEvent
     from scsync.providers.base import LiveState, Provider
     from scsync.providers.login import Login
+    from scsync.providers.settings import ProviderSettings
 
 
 def load(root: Path, *, var_files: Sequence[Path] = (), cache: bool = False) -> Config:
@@ -139,6 +139,8 @@ def provider_settings(config: Config, env: Mapping[str, str], *,
     """The validated ``provider:`` block as the provider's typed settings, every ``${env:NAME}``
     resolved (here only: config keeps the references). With ``tokens_optional`` (``login``, the
     way to get tokens), a token or refresh token whose variable is unset is left out."""
+    from scsync.providers.settings import EmulatorSettings, PlatformSettings
+
     block = config.settings.provider
     if block.type == "emulator":
         rate = block.rate_limit.split("/") if block.rate_limit else None  # CALLS/SECONDS
