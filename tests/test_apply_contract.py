@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scsync import cli
+from scsync import console as console_module
 from scsync.plan.progress import ProgressEvent
 from tests import cli_support
 from tests.cli_support import Account, make_account
@@ -252,15 +252,16 @@ def test_a_targeted_plan_file_applies_and_others_changes_are_drift(
     out = tmp_path / "plan.json"
     plan = saved(account, out, "--target", "user.alice@claralines.example")
     assert [c["address"] for c in plan["calls"]] == ["user.alice@claralines.example"]
-    original = cli.Console.progress
+    original = console_module.Console.progress
 
-    def progress(self: cli.Console, event: ProgressEvent) -> None:  # someone else, meanwhile
+    def progress(self: console_module.Console, event: ProgressEvent) -> None:
+        # someone else edits the platform meanwhile
         original(self, event)
         if event.kind == "end":
             account.emu.edit("ops@claralines.example", "user", 3,
                              {"social_links": {"linkedin": "https://linkedin.com/in/agent"}})
 
-    monkeypatch.setattr(cli.Console, "progress", progress)
+    monkeypatch.setattr(console_module.Console, "progress", progress)
     result = apply_file(account, out)
     assert (result.exit_code, result.stderr) == (0, "")
     lines = result.stdout.splitlines()

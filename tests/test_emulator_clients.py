@@ -87,6 +87,8 @@ def test_me_accounts_lists_a_keyword_search_as_a_monitored_profile(api: Api) -> 
 
 
 def test_rate_limit_reset_is_the_whole_second_at_or_after_the_window_end() -> None:
+    """A window starts on the whole second of its first call, so it ends on a whole second and
+    ``X-RateLimit-Reset`` is exactly its end (never a fraction, never before it)."""
     start = START + 0.25
     emulator = open_emulator(":memory:", fixture=make_fixture(), clock=Clock(start),
                              rate_limit=(1, 60))
@@ -94,10 +96,10 @@ def test_rate_limit_reset_is_the_whole_second_at_or_after_the_window_end() -> No
                       headers=AUTH) as client:
         ok, refused = client.get("/me"), client.get("/me")
     emulator.close()
-    assert ok.headers["X-RateLimit-Reset"] == str(math.ceil(start + 60)) == str(int(START) + 61)
-    assert refused.headers["X-RateLimit-Reset"] == str(int(START) + 61)
+    assert ok.headers["X-RateLimit-Reset"] == str(math.floor(start) + 60) == str(int(START) + 60)
+    assert refused.headers["X-RateLimit-Reset"] == str(int(START) + 60)
     assert error(refused)[2] == ("Rate limit of 1 calls per 60 s reached; the window resets at "
-                                 f"{int(START) + 61}.")
+                                 f"{int(START) + 60}.")
 
 
 # -- OAuth on the web-app origin -------------------------------------------------------------

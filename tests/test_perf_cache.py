@@ -207,9 +207,11 @@ def test_a_cache_entry_of_another_directory_is_not_shared(account: Path, tmp_pat
 
 
 @pytest.mark.parametrize("cached", [False, True])
-def test_locations_are_worked_out_only_when_asked(account: Path, cached: bool) -> None:
+def test_locations_are_worked_out_only_when_asked(account: Path, cached: bool,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """A load keeps no source map; a location asked for later (a plan-time problem) parses the
     file again and is exact, from a fresh load and from the cache alike."""
+    monkeypatch.chdir(account)  # paths are shown relative to where scsync runs
     if cached:
         cached_load(account, ())
     config = cached_load(account, ()) if cached else load_config(account)
