@@ -28,6 +28,7 @@ import pytest
 from click.testing import CliRunner
 
 from scsync.cli import main
+from tests.cli_support import Emu
 
 pytestmark = pytest.mark.http
 
@@ -38,6 +39,7 @@ REFRESH = "ref-PLANTED-5ecret-88"
 CLIENT_SECRET = "cs-PLANTED-5ecret-99"
 EXPIRED = "exp-PLANTED-5ecret-66"
 EXPIRED_REFRESH = "xref-PLANTED-5ecret-33"
+EXPIRED_AGAIN, EXPIRED_AGAIN_REFRESH = "exp3-PLANTED-5ecret-88", "xref3-PLANTED-5ecret-99"
 EXPIRED_UNREFRESHED = "exp2-PLANTED-5ecret-77"  # never refreshed: its own test may run first
 READ_ONLY = "ro-PLANTED-5ecret-22"
 WRONG = "bad-PLANTED-5ecret-55"
@@ -67,6 +69,8 @@ def planted_fixture(path: Path) -> Path:
             .replace("demo-agent-token", "agt-PLANTED-5ecret-44"))
     extra = (f"      - {{token: {EXPIRED}, expires: 2020-01-01T00:00:00Z, "
              f"refresh_token: {EXPIRED_REFRESH}}}\n"
+             f"      - {{token: {EXPIRED_AGAIN}, expires: 2020-01-01T00:00:00Z, "
+             f"refresh_token: {EXPIRED_AGAIN_REFRESH}}}\n"
              f"      - {{token: {EXPIRED_UNREFRESHED}, expires: 2020-01-01T00:00:00Z}}\n"
              f"      - {{token: {READ_ONLY}, scopes: [accounts_read]}}\n")
     marker = f"refresh_token: {REFRESH}}}\n"
@@ -218,6 +222,8 @@ READS = ["validate", "plan", "show", "snapshot", "export", "groups csv", "groups
 @pytest.mark.parametrize("case", READS)
 def test_no_secret_in_any_command_or_format(world: World, case: str,
                                             caplog: pytest.LogCaptureFixture) -> None:
+    if case == "show":  # it renders the plan file that `plan -o` writes
+        run_in_process(reads(world)["plan"], caplog)
     code, shown = run_in_process(reads(world)[case], caplog)
     assert code in ((0, 1) if case == "fmt" else (0, 2)), shown
     if case.startswith("plan ") or case == "plan":
@@ -306,6 +312,9 @@ def test_a_wrong_token_from_a_real_process(world: World) -> None:
 
 
 def test_a_refused_write(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    # an out-of-band edit: there is a write to refuse whether or not another test applied before
+    Emu(world.tmp / "main.db").edit("ops@claralines.example", "user", 1,
+                                    {"social_links": {"linkedin": "https://linkedin.com/in/x"}})
     code, shown = run_in_process(["apply", "-C", str(world.config), "--auto-approve"], caplog,
                                  {"SCSYNC_TOKEN": READ_ONLY})
     assert code == 1, shown
@@ -332,7 +341,8 @@ def test_no_secret_of_the_platform_anywhere(world: World,
     """Every token, refresh token and client secret the platform holds now (refreshes minted
     new ones), searched for in every file written and in the emulator's own log."""
     run_in_process(["plan", "-C", str(world.config)], caplog,
-                   {"SCSYNC_TOKEN": EXPIRED, "SCSYNC_REFRESH": EXPIRED_REFRESH})  # one refresh
+                   {"SCSYNC_TOKEN": EXPIRED_AGAIN,
+                    "SCSYNC_REFRESH": EXPIRED_AGAIN_REFRESH})  # a refresh of its own
     for case in ("plan", "snapshot", "export", "groups csv", "groups xlsx"):
         run_in_process(reads(world)[case], caplog)
     run_subprocess([a.format(config=world.config, out=world.out) for a in SUBPROCESS["plan"]])
