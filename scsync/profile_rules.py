@@ -68,17 +68,29 @@ RULES: tuple[PairRule, ...] = (
 )
 
 
+# Each network's rules, in ``RULES`` order (most networks have none).
+_OF_NETWORK: dict[str, tuple[PairRule, ...]] = {}
+for _rule in RULES:
+    _OF_NETWORK[_rule.network] = (*_OF_NETWORK.get(_rule.network, ()), _rule)
+del _rule
+
+
+def rules_of(network: str) -> tuple[PairRule, ...]:
+    """The rules of ``network``, in ``RULES`` order."""
+    return _OF_NETWORK.get(network, ())
+
+
 def broken(network: str, fields: Mapping[str, Any]) -> list[PairRule]:
     """The rules of ``network`` that ``fields`` break, in ``RULES`` order."""
-    return [rule for rule in RULES if rule.network == network and not rule.holds(fields)]
+    return [rule for rule in rules_of(network) if not rule.holds(fields)]
 
 
 def offline_problems(network: str, fields: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(field, message) for each rule that the config alone breaks: both of its fields given
     (an absent field keeps its live value, which only the plan knows)."""
     found = []
-    for rule in broken(network, fields):
-        if rule.field not in fields or rule.other not in fields:
+    for rule in rules_of(network):
+        if rule.field not in fields or rule.other not in fields or rule.holds(fields):
             continue
         where = rule.other if rule.blame_other else rule.field
         found.append((where, f"{rule.text}; {rule.offline}" if rule.offline else rule.text))

@@ -9,6 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scsync.config import yamlfast
 from scsync.config.yamldepth import TooDeep, check_depth
 
 
@@ -84,3 +85,61 @@ def test_the_scan_never_counts_far_above_the_parser(value: Any, flow: bool | Non
     text = yaml.dump(value, default_flow_style=flow, indent=indent, allow_unicode=True)
     scanned, composed = scanned_depth(text), composed_depth(text)
     assert composed // 2 <= scanned <= composed + 2
+
+
+def bound(text: str) -> int:
+    """yamlfast's cheap bound: the flow levels plus two per column a block collection may start."""
+    prefix = max((len(line) - len(line.lstrip(" \t?:-")) for line in text.split("\n")), default=0)
+    return yamlfast._flow_bound(text, 10**9) + 2 * (prefix + 1)
+
+
+_text_with_brackets = st.text(alphabet="[]{}'\"#!&*%,:- ab\n|>?\\", max_size=40)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_text_with_brackets)
+def test_the_cheap_bound_is_an_upper_bound_of_random_text(text: str) -> None:
+    """Whatever quotes, comments, block scalars and plain text hide brackets, the bound that lets
+    a file skip the scan is never below the depth the parser composes."""
+    try:
+        root = yaml.compose(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return
+    if root is not None:
+        assert composed_depth(text) <= bound(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_values, st.sampled_from([None, True, False]), st.sampled_from([2, 4]))
+def test_the_cheap_bound_is_an_upper_bound_of_dumped_values(value: Any, flow: bool | None,
+                                                            indent: int) -> None:
+    text = yaml.dump(value, default_flow_style=flow, indent=indent, allow_unicode=True)
+    assert composed_depth(text) <= bound(text)
+
+
+@pytest.mark.parametrize("text", [
+    "a: \"x\n]]]]\n\" \nb: [[[[[[1]]]]]]\n",  # a quoted scalar over lines hides closers
+    "a: 'x\n]] '\nb: [[[1]]]\n",
+    "a: [x, # ]]]]\n  [[[1]]]]\n",  # a comment hides closers inside a flow collection
+    "a: |\n  ]]]]\nb: [[[[1]]]]\n",  # a block scalar's text
+    "a: b]]]]\nc: [[[[1]]]]\n",  # a block plain scalar's text
+    "a: [[[x,\n  [[[1]]]]]]\n",  # a collection over lines
+    "[don't, [[it]]]\n",
+    "a: {b: [[[[c]]]]}\r\nd: [[1]]\r\n",
+    # lines that look balanced while a quoted scalar or a comment hides their closers: 125 levels
+    "a: [[[[ ']]]]\n" + "', [[[[ ']]]]\n" * 30 + "', x" + "]" * 124 + "\n",
+    'a: [[[[ "]]]]\n' + '", [[[[ "]]]]\n' * 30 + '", x' + "]" * 124 + "\n",
+    "a: [[[[ # ]]]]\n" + "[[[[ # ]]]]\n" * 30 + "x" + "]" * 124 + "\n",
+])
+def test_the_cheap_bound_counts_what_hides_in_text(text: str) -> None:
+    assert composed_depth(text) <= bound(text)
+
+
+def test_one_line_flow_collections_skip_the_scan() -> None:
+    """A large file of short flow collections (``streams: [a, b]``) is not scanned: each line
+    closes what it opens, so the bound stays that of one line."""
+    text = "topics:\n" + "".join(f"  t{i}:\n    streams: [a, {{profile: b, x: [c]}}]\n"
+                                 for i in range(5_000))
+    assert 2 * text.count("[") + text.count("{") > 256
+    assert yamlfast._within_scan_bound(text)
+    assert not yamlfast._within_scan_bound("x: [a,\n" + "[" * 130 + "\n" + "]" * 131)

@@ -22,10 +22,13 @@ def _provider(platform: FakePlatform) -> SocialConnectProvider:
 def test_read_uses_one_paged_list_per_kind() -> None:
     platform = FakePlatform()
     live = _provider(platform).read()
-    assert platform.paths() == [
-        "/me", "/me/accounts", "/1001/settings/flows", "/1001/settings/connectedprofiles",
+    # After /me and /me/accounts the lists are fetched by a pool of threads: their requests
+    # arrive in any order (a loaded machine reorders them), so the order is not asserted here.
+    assert platform.paths()[:2] == ["/me", "/me/accounts"]
+    assert sorted(platform.paths()[2:]) == sorted([
+        "/1001/settings/flows", "/1001/settings/connectedprofiles",
         "/1001/settings/connectedprofiles", "/1001/settings/profiles", "/1001/settings/profiles",
-        "/1001/settings/topics", "/1001/settings/profilegroups", "/1001/settings/users"]
+        "/1001/settings/topics", "/1001/settings/profilegroups", "/1001/settings/users"])
     assert all(r.method == "GET" for r in platform.requests)
     assert all(r.url.params["limit"] == "200" for r in platform.requests[1:])
     assert live.reads == 10

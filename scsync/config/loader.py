@@ -116,6 +116,7 @@ class _Loading:
         self.boundary = repository(root)
         self.total = 0  # bytes read so far, against ``config_limit()``
         self.full = False  # past ``objects_limit()``: the rest is not read
+        self.max_objects = objects_limit()  # read once: the environment is the caller's
         self.problems: list[Problem] = []
         self.desired: dict[ResourceKey, Resource] = {}
         self.settings_data: dict[str, Any] = {}
@@ -187,7 +188,7 @@ class _Loading:
                 (kind.config_section,)))
             return
         for name, data in value.items():
-            if len(self.desired) >= objects_limit():
+            if len(self.desired) >= self.max_objects:
                 if not self.full:
                     self.problems.append(source.problem(too_many_objects(), (kind.config_section,
                                                                              name), at_key=True))

@@ -30,7 +30,7 @@ from scsync.config.model_common import (
     requires,
     when_set,
 )
-from scsync.profile_rules import offline_problems
+from scsync.profile_rules import offline_problems, rules_of
 
 TCO_LENGTH = 23
 BIO_LIMIT = 160
@@ -88,7 +88,12 @@ class ProfileBase(Strict):
 
     def problems(self) -> list[tuple[str, str]]:
         """The rules between two fields (``profile_rules``), on the config alone."""
-        fields = {name: getattr(self, name) for name in self.model_fields_set}
+        rules = rules_of(self.network)
+        if not rules:
+            return []
+        given = self.model_fields_set
+        fields = {name: getattr(self, name) for rule in rules for name in (rule.field, rule.other)
+                  if name in given}
         return offline_problems(self.network, fields)
 
 

@@ -38,7 +38,10 @@ _SCAN_ABOVE = 4 * MAX_DEPTH
 # and leaves those near the limit to the walk's exact count.
 _SCAN_MARGIN = 16
 _MAX_INT_BITS = 3 * 4000  # below Python's 4300-digit limit of int <-> str conversion
-_BLOCK_PREFIX = re.compile(r"^[ \t?:-]*", re.M)
+_PREFIX_CHARS = r"[ \t?:-]"  # what may come before a block collection's first key or item
+_BRACKET = re.compile(r"[\[\]{}]")
+_WEIGHT = {"[": 2, "{": 1, "]": -2, "}": -1}
+_HIDING = re.compile(r"[\"'#!&*%]")  # what may start a token that holds text brackets
 
 
 class YamlProblem(Exception):
@@ -225,19 +228,72 @@ def _too_deep(mark: Any) -> YamlProblem:
     return YamlProblem(_TOO_DEEP, mark.line + 1, mark.column + 1)
 
 
-def _depth_bound(text: str) -> int:
-    """An upper bound of the nesting depth, cheap to compute: flow brackets (a ``[`` may open a
-    single-pair mapping too) plus two levels per column a block collection can start at."""
+def _flow_bound(text: str, budget: int) -> int:
+    """An upper bound of the flow levels open at any point of ``text``, where a ``[`` counts two
+    (it may open a single-pair mapping too) and a ``{`` one; stops counting above ``budget``.
+
+    A line whose brackets, read left to right, never close more than they opened and close all
+    they open, and which holds no character that starts a quoted scalar, a comment, a tag, an
+    anchor, an alias or a directive (``"'#!&*%``), leaves the levels open as they were: either
+    its brackets are the collections they look like (in flow context a plain scalar holds no
+    bracket), or they are text at flow level 0 (a block plain or block scalar), or the whole
+    line lies inside a quoted scalar that began on an earlier line. Such a line adds its own
+    deepest point to the levels open before it; any other line counts every bracket it opens
+    and none it closes, for the rest of the text. The bound never exceeds the count of all the
+    brackets (``2 * [ + {``), and is far below it for files of one-line flow collections."""
+    carried = deepest = 0
+    at = 0
+    while deepest <= budget:
+        found = _BRACKET.search(text, at)
+        if found is None:
+            break
+        start = text.rfind("\n", 0, found.start()) + 1
+        end = text.find("\n", found.start())
+        end = len(text) if end < 0 else end
+        line, at = text[start:end], end
+        opened = 2 * line.count("[") + line.count("{")
+        peak = _balanced_peak(line)
+        if peak < 0:
+            carried += opened
+            deepest = max(deepest, carried)
+        else:
+            deepest = max(deepest, carried + peak)
+    return deepest
+
+
+def _balanced_peak(line: str) -> int:
+    """The deepest weighted bracket level of a line that opens and closes its own collections and
+    holds nothing that may hide a bracket from the parser; -1 for any other line."""
+    if _HIDING.search(line):
+        return -1
+    level = peak = 0
+    for bracket in _BRACKET.findall(line):
+        level += _WEIGHT[bracket]
+        if level < 0:
+            return -1
+        peak = max(peak, level)
+    return peak if level == 0 else -1
+
+
+def _within_scan_bound(text: str) -> bool:
+    """Whether a cheap upper bound of the nesting depth is at most ``_SCAN_ABOVE``: the flow
+    levels (``_flow_bound``) plus two levels per column a block collection can start at (the
+    longest run of white space and ``?``/``:``/``-`` at the start of a line, plus one). Looks for
+    one line start longer than the bound allows instead of measuring every line."""
     flow = 2 * text.count("[") + text.count("{")
-    if flow > _SCAN_ABOVE:
-        return flow
-    return flow + 2 * (max(map(len, _BLOCK_PREFIX.findall(text)), default=0) + 1)
+    if flow > _SCAN_ABOVE - 2:
+        flow = _flow_bound(text, _SCAN_ABOVE)
+    longest = (_SCAN_ABOVE - flow) // 2 - 1  # the longest line prefix the bound allows
+    if longest < 0:
+        return False
+    too_long = f"{_PREFIX_CHARS}{{{longest + 1}}}"  # compiled once each, in re's cache
+    return re.match(too_long, text) is None and re.search("\n" + too_long, text) is None
 
 
 def _check_depth(text: str) -> None:
     """Refuse a file nested deeper than ``MAX_DEPTH`` before the parser sees it (its own limits
     and messages differ from one release to the next)."""
-    if _depth_bound(text) <= _SCAN_ABOVE:
+    if _within_scan_bound(text):
         return  # the parser handles this depth, and the walk below checks it exactly
     try:
         check_depth(text, MAX_DEPTH + _SCAN_MARGIN)

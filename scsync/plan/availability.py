@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from scsync.errors import Location, Problem
-from scsync.plan.checks import flow_refs
+from scsync.plan.checks import flow_names, flow_refs
 from scsync.plan.health import missing_endpoint
 from scsync.providers.base import KIND_LISTS, LiveState
 from scsync.resources import FLOW_FIELDS, FLOW_LIST_FIELDS, Kind, Resource, ResourceKey
@@ -73,7 +73,7 @@ def resolve_flow_ids(desired: Mapping[ResourceKey, Resource],
     out = dict(desired)
     for key, resource in desired.items():
         if resource.kind is Kind.PROFILE and any(
-                str(ref).startswith("#") for _, ref in flow_refs(resource)):
+                str(ref).startswith("#") for ref in flow_names(resource)):
             fields = {f: _named(f, v, names) for f, v in resource.fields.items()}
             out[key] = replace(resource, fields=fields)
     return out
