@@ -47,14 +47,16 @@ SECTIONS: dict[str, Kind] = {kind.config_section: kind for kind in Kind}
 _UNQUOTED_COLOUR = re.compile(r"^\s*(?:-\s+)?[\"']?color[\"']?\s*:\s*(#[0-9A-Za-z]*)")
 
 
-def read_text(path: Path, shown: str, *, boundary: Path | None = None) -> str | Problem:
+def read_text(path: Path, shown: str, *, boundary: Path | None = None,
+              empty_ok: bool = False) -> str | Problem:
     """The file's text, or the problem of a file that is refused (see ``scsync.safefiles``:
-    not a regular file, too large, a symlink leaving ``boundary``), not UTF-8 or empty."""
+    not a regular file, too large, a symlink leaving ``boundary``), not UTF-8 or (unless
+    ``empty_ok``) empty."""
     try:
         raw = read_bytes(path, boundary=boundary)
     except ReadRefused as exc:
         return refused(exc, shown)
-    return decode(raw, shown)
+    return decode(raw, shown, empty_ok=empty_ok)
 
 
 def refused(exc: ReadRefused, shown: str) -> Problem:

@@ -28,7 +28,6 @@ from jinja2.sandbox import SandboxedEnvironment, SandboxedEscapeFormatter, Sandb
 from markupsafe import Markup
 
 MAX_VALUE = 1_000_000  # characters of a string, items of a list, a template may build
-MAX_REPEAT = MAX_VALUE  # (the name ``*`` checks used first)
 MAX_EXPONENT = 10_000
 MAX_INT_BITS = 1_000_000  # the largest integer ``*`` and ``**`` may build
 MAX_OUTPUT = 8 * 1024 * 1024  # characters of rendered text

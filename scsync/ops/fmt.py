@@ -18,16 +18,14 @@ from typing import Any
 from ruamel.yaml.error import MarkedYAMLError
 
 from scsync.config.files import SETTINGS_FILE, discover
-from scsync.config.loader import decode, refused
+from scsync.config.loader import read_text
 from scsync.config.yamlfast import YamlProblem
 from scsync.config.yamlfast import load as fast_load
 from scsync.errors import ConfigError, Location, Problem, shown_path
 from scsync.ops import yamlrt
 from scsync.safefiles import (
     FILE_LIMIT_ENV,
-    ReadRefused,
     estimate_values,
-    read_bytes,
     repository,
     values_limit,
     write_text,
@@ -98,11 +96,7 @@ def round_trip_problem(text: str, shown: str) -> Problem | None:
 def _read(path: Path, shown: str, boundary: Path) -> str | Problem:
     """The file's text, or the loader's problem (refused, cannot be read, not UTF-8); an empty
     file is text here (there is nothing to format, and nothing to refuse)."""
-    try:
-        raw = read_bytes(path, boundary=boundary)
-    except ReadRefused as exc:
-        return refused(exc, shown)
-    text = decode(raw, shown, empty_ok=True)
+    text = read_text(path, shown, boundary=boundary, empty_ok=True)
     return (round_trip_problem(text, shown) or text) if isinstance(text, str) else text
 
 

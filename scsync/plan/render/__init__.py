@@ -83,7 +83,7 @@ def _fit_markdown(template: jinja2.Template, context: dict[str, Any]) -> str:
     text = template.render(context, cap=None)
     if len(text) <= MARKDOWN_LIMIT:
         return text
-    low, high = 0, max(_longest_list(v) for v in context["accounts"])
+    low, high = 0, max(v.longest_list for v in context["accounts"])
     best = template.render(context, cap=0)
     while low < high:
         middle = (low + high + 1) // 2
@@ -93,10 +93,6 @@ def _fit_markdown(template: jinja2.Template, context: dict[str, Any]) -> str:
         else:
             high = middle - 1
     return best
-
-
-def _longest_list(view: AccountView) -> int:
-    return max(len(view.changes), len(view.calls), len(view.health), len(view.plan.unmanaged))
 
 
 @cache

@@ -103,10 +103,15 @@ class AccountView:
     def path_width(self) -> int:
         return max((len(c.path) for c in self.plan.calls), default=0)
 
+    @property
+    def longest_list(self) -> int:
+        """The length of the longest list the report shows (changes, calls, health, unmanaged)."""
+        return max(len(self.changes), len(self.calls), len(self.health),
+                   len(self.plan.unmanaged))
+
     def cut(self, cap: int | None) -> bool:
         """True when showing at most ``cap`` items per list leaves some out."""
-        lists = (self.changes, self.calls, self.health, self.plan.unmanaged)
-        return cap is not None and any(len(items) > cap for items in lists)
+        return cap is not None and self.longest_list > cap
 
     @property
     def calls_line(self) -> str:
