@@ -22,6 +22,7 @@ from scsync.errors import AuthError, ProviderError
 from scsync.providers.auth import Credentials, Renewal, web_app_origin
 from scsync.providers.http import ApiClient
 from scsync.providers.tokens import TokenStore, open_store
+from tests.cli_support import CLARALINES as FIXTURE
 from tests.cli_support import run_process
 from tests.test_provider_helpers import (
     BASE,
@@ -38,7 +39,6 @@ from tests.test_provider_helpers import (
     refresh_credentials,
 )
 
-FIXTURE = Path(__file__).resolve().parent.parent / "examples" / "platform" / "claralines.yaml"
 REFRESH_PATH = "/oauth/access_token/"
 
 
