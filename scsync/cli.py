@@ -7,24 +7,32 @@ Add a command with ``@main.command()`` and the shared option decorators (``confi
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
-import json
-import logging
 import os
 import sys
-import threading
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from scsync import __version__, gctools
-from scsync.errors import ApplyError, Problem, ProblemsError, ScsyncError, printable, shown_path
+from scsync import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def imported(name: str) -> Any:
+    """``importlib.import_module(name)``, the cyclic collector paused and what it imported frozen
+    (``gctools.frozen_after``): importing the engine (pydantic, the models) makes a great many
+    objects that live as long as the process, and the collector's passes over them cost more
+    than a tenth of a ``validate``."""
+    module = sys.modules.get(name)
+    if module is None:
+        from scsync import gctools
+
+        with gctools.frozen_after():
+            module = importlib.import_module(name)
+    return module
 
 
 class _Deferred:
@@ -35,12 +43,13 @@ class _Deferred:
         self._name = name
 
     def __getattr__(self, attr: str) -> Any:
-        return getattr(importlib.import_module(self._name), attr)
+        return getattr(imported(self._name), attr)
 
 
 if TYPE_CHECKING:
     from scsync import engine
     from scsync.console import Console
+    from scsync.errors import Problem, ScsyncError
     from scsync.plan.model import Plan
     from scsync.plan.render import Format
 else:
@@ -56,6 +65,8 @@ def problem_line(problem: Problem) -> str:
 
 def error_lines(error: ScsyncError) -> list[str]:
     """Every line that ``error`` prints to stderr (warnings too)."""
+    from scsync.errors import ProblemsError, printable
+
     if isinstance(error, ProblemsError):
         return [problem_line(p) for p in error.problems]
     return [f"error: {printable(line)}" for line in str(error).splitlines()
@@ -82,6 +93,8 @@ def _set_global(key: str) -> Callable[[click.Context, click.Parameter, bool], No
         if value:
             ctx.meta[key] = True  # ``meta`` is shared by every context of one invocation
             if key == DEBUG_KEY:
+                import logging
+
                 logging.getLogger().setLevel(logging.DEBUG)
     return store
 
@@ -133,25 +146,24 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except ScsyncError as exc:
-            if ctx.meta.get(DEBUG_KEY):
-                raise
-            for line in error_lines(exc):
-                click.echo(line, err=True)
-            ctx.exit(exc.exit_code)
         except click.UsageError as exc:
             exc.exit_code = 1  # type: ignore[misc]  # click types it as a class constant
             raise
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except OSError as exc:  # a file the user named cannot be written or read: not a bug
-            if ctx.meta.get(DEBUG_KEY):
-                raise
-            click.echo(f"error: {os_error_message(exc)}", err=True)
-            ctx.exit(1)
         except Exception as exc:
+            # scsync.errors is imported here, when something failed: ``--help`` needs none of it
+            from scsync.errors import ScsyncError
+
             if ctx.meta.get(DEBUG_KEY):
                 raise
+            if isinstance(exc, ScsyncError):
+                for line in error_lines(exc):
+                    click.echo(line, err=True)
+                ctx.exit(exc.exit_code)
+            if isinstance(exc, OSError):  # a file the user named cannot be written or read
+                click.echo(f"error: {os_error_message(exc)}", err=True)
+                ctx.exit(1)
             click.echo(f"error: internal error: {type(exc).__name__}: {exc}; re-run with --debug",
                        err=True)
             ctx.exit(1)
@@ -183,6 +195,8 @@ def var_files(func: F) -> F:
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """scsync: configuration as code for Qualtrics Social Connect."""
+    import logging
+
     logging.basicConfig(level=logging.DEBUG if ctx.meta.get(DEBUG_KEY) else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
 
@@ -195,9 +209,14 @@ def main(ctx: click.Context) -> None:
               " github: workflow commands that annotate a pull request's lines.")
 def validate(dirs: tuple[Path, ...], var_files: tuple[Path, ...], fmt: str) -> None:
     """Check every config file offline (no secrets needed)."""
+    from scsync import gctools
+
     if fmt != "text":
-        click.get_current_context().exit(validate_for_machines(dirs, var_files, fmt))
-    results = engine.validate(list(dirs), var_files=list(var_files))
+        with gctools.frozen_after():
+            code = validate_for_machines(dirs, var_files, fmt)
+        click.get_current_context().exit(code)
+    with gctools.frozen_after():  # the loads (and the loader's imports) make almost no garbage
+        results = engine.validate(list(dirs), var_files=list(var_files))
     for result in results:
         echo_problems(result.warnings)
         prefix = f"{result.root}: " if len(results) > 1 else ""
@@ -230,6 +249,10 @@ def accounts(root: Path, fmt: str) -> None:
     """List the account directories (each with a scsync.yaml) at or under -C, for a CI matrix:
     DIR as seen from here, NAME its path under -C with every other character than letters and
     digits as _ (for secret names such as SCSYNC_TOKEN_NAME)."""
+    import json
+
+    from scsync.errors import ScsyncError, shown_path
+
     found = engine.accounts(root)
     if not found:
         raise ScsyncError(f"no account directory (one holding a scsync.yaml) under {root}")
@@ -293,6 +316,8 @@ def each_account(dirs: Sequence[Path], work: Callable[[Path], Any], *,
     provider and so its own rate limit). With several accounts an error in one is printed
     (prefixed by its directory) and the others go on. Results and errors come in the order of
     ``dirs`` whatever the order they finish in. Returns the results and whether any failed."""
+    from scsync.errors import ScsyncError, shown_path
+
     if len(dirs) == 1:
         return [(str(dirs[0]), work(dirs[0]))], False
 
@@ -339,11 +364,13 @@ def plan(dirs: tuple[Path, ...], var_files: tuple[Path, ...], out: Path | None, 
          targets: tuple[str, ...], detailed_exitcode: bool, force: bool,
          live_snapshot: Path | None, max_wait: float, jobs: int) -> None:
     """Read the live state, diff it against the config, and show the changes."""
-    from scsync.plan.render import render, render_many
-    from scsync.safefiles import write_text
+    from scsync import gctools
 
-    hooks = hooks_for(status_console(), max_wait)
     with gctools.frozen_after():  # the plans live until the process ends: spare the collector
+        from scsync.plan.render import render, render_many
+        from scsync.safefiles import write_text
+
+        hooks = hooks_for(status_console(), max_wait)
         results, failed = each_account(dirs, lambda root: engine.plan(
             root, var_files=var_files, force=force, targets=targets, live_snapshot=live_snapshot,
             hooks=hooks), jobs=jobs)
@@ -396,7 +423,10 @@ def show(planfile: Path, fmt: Format) -> None:
 def apply(root: Path, var_files: tuple[Path, ...], planfile: Path | None, auto_approve: bool,
           force: bool, parallelism: int, max_wait: float) -> None:
     """Plan, ask, and make the changes (or apply a saved PLANFILE exactly, unless stale)."""
+    import threading
+
     from scsync.console import Console, stop_on_sigint
+    from scsync.errors import ApplyError
     from scsync.plan.render import render
 
     console = Console(sys.stdout, tty=sys.stdout.isatty())
@@ -430,6 +460,7 @@ def apply(root: Path, var_files: tuple[Path, ...], planfile: Path | None, auto_a
 def ask_approval(console: Console) -> None:
     """Ask on the terminal; any answer but ``yes``, or no terminal, is an error."""
     from scsync.console import NO_TTY_REFUSAL
+    from scsync.errors import ScsyncError
 
     if not sys.stdin.isatty():
         raise ScsyncError(NO_TTY_REFUSAL)
@@ -500,6 +531,8 @@ def snapshot(root: Path, var_files: tuple[Path, ...], out: Path, max_wait: float
 def export(root: Path, var_files: tuple[Path, ...], out: Path, kinds: str | None,
            lenient: bool, max_wait: float) -> None:
     """Write the live account as config YAML, merging into files already there."""
+    import dataclasses
+
     result = engine.export(root, out, kinds=kinds, lenient=lenient, var_files=var_files,
                            hooks=hooks_for(status_console(), max_wait))
     echo_problems(dataclasses.replace(p, warning=True) for p in result.kept_problems)
@@ -553,6 +586,8 @@ def groups_export(root: Path, var_files: tuple[Path, ...], fmt: str, out: Path,
 @click.option("--code", help="The code the web app showed (asked for when not given).")
 def login(root: Path, code: str | None) -> None:
     """Sign in through the web app (OAuth) and keep the tokens in the token store."""
+    from datetime import UTC, datetime
+
     started = engine.login(root)
     click.echo("Open this address, sign in and grant access; the web app then shows a code:")
     click.echo(f"  {started.url}")

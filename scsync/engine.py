@@ -9,11 +9,10 @@ shows the plan, asks, and calls ``PendingApply.apply``), ``drift``, ``doctor``, 
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import re
-import tempfile
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -169,10 +168,28 @@ def provider_settings(config: Config, env: Mapping[str, str], *,
         token_store=block.token_store)
 
 
+@contextmanager
+def _without_httpx_cli() -> Iterator[None]:
+    """Imports inside the block that import httpx for the first time skip its command-line
+    client: ``import httpx`` imports ``httpx._main`` (click, rich, pygments: about 30 ms) whenever
+    rich and pygments are installed, as in a development environment. A ``None`` entry in
+    ``sys.modules`` makes that import fail as it does without them, so httpx keeps its stub
+    ``main`` (scsync never runs httpx's CLI); the entry is removed after the block."""
+    blocked = "httpx" not in sys.modules and "httpx._main" not in sys.modules
+    if blocked:
+        sys.modules["httpx._main"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if blocked and "httpx._main" in sys.modules and sys.modules["httpx._main"] is None:
+            del sys.modules["httpx._main"]
+
+
 def open_provider(config: Config, *, hooks: Hooks = Hooks(),
                   env: Mapping[str, str] | None = None) -> Provider:
     """The provider of ``config`` (secrets resolved from ``env``, default the process's)."""
-    from scsync.providers.factory import build_provider
+    with _without_httpx_cli():
+        from scsync.providers.factory import build_provider
 
     env = os.environ if env is None else env
     settings = provider_settings(config, env)
@@ -184,7 +201,8 @@ def login(root: Path, *, env: Mapping[str, str] | None = None) -> Login:
     """Start ``scsync login`` for the account in ``root``: ``Login.url`` is where the person
     grants access, ``Login.complete(code)`` stores the tokens. A token or refresh token whose
     variable is unset is left out: logging in is how one gets them."""
-    from scsync.providers.login import begin
+    with _without_httpx_cli():
+        from scsync.providers.login import begin
 
     env = os.environ if env is None else env
     config = load(root)
@@ -219,11 +237,14 @@ def session(config: Config, *, hooks: Hooks = Hooks(), live_snapshot: Path | Non
             env: Mapping[str, str] | None = None) -> Iterator[Provider]:
     """A provider for ``config`` (or, with ``live_snapshot``, an in-process emulator seeded from
     that snapshot, so an offline plan uses the very same reading and call-building code)."""
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="scsync-snapshot-") as scratch:
         if live_snapshot is None:
             provider = open_provider(config, hooks=hooks, env=env)
         else:
-            from scsync.ops.snapshot import snapshot_provider
+            with _without_httpx_cli():
+                from scsync.ops.snapshot import snapshot_provider
 
             provider = snapshot_provider(live_snapshot, Path(scratch))
         try:
@@ -393,6 +414,8 @@ def _saved(config: Config, provider: Provider, plan_file: Path, *, force: bool,
            env: Mapping[str, str]) -> tuple[Planned, dict[str, str | None]]:
     """A saved plan checked (header, signature, shape, account, staleness, every call derived
     again): what is left of it, or one error before any write."""
+    import glob
+
     from scsync.plan.planfile import KEY_ENV, check_account, check_derived, read_plan_file
     from scsync.plan.planner import build_plan
     from scsync.plan.safety import refusal_error

@@ -27,7 +27,7 @@ HEAVY = ("scsync.engine", "scsync.config", "scsync.plan", "scsync.providers", "s
 NOT_FOR_VALIDATE = ("scsync.providers", "scsync.plan", "scsync.ops", "scsync.console", "httpx",
                     "httpcore", "ruamel", "openpyxl", "deepdiff", "werkzeug", "sqlite3")
 
-VERSION_MODULES = {"scsync", "scsync.cli", "scsync.errors", "scsync.gctools"}
+VERSION_MODULES = {"scsync", "scsync.cli"}
 # --help lists the emulator's command group too (its short help is in its module)
 HELP_MODULES = VERSION_MODULES | {"scsync.emulator", "scsync.emulator.cli",
                                   "scsync.emulator.errors", "scsync.emulator.faults"}

@@ -86,6 +86,12 @@ class Summary(Frozen):
     def total(self) -> int:
         return self.add + self.change + self.destroy
 
+    @classmethod
+    def total_of(cls, summaries: list[Summary]) -> Summary:
+        """The summed counts of several accounts' plans."""
+        return cls(add=sum(s.add for s in summaries), change=sum(s.change for s in summaries),
+                   destroy=sum(s.destroy for s in summaries))
+
 
 class AccountRef(Frozen):
     id: int

@@ -9,7 +9,6 @@ in-process through ``httpx.WSGITransport``, so it exercises the very same provid
 from __future__ import annotations
 
 import os
-import sqlite3
 import ssl
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -117,7 +116,9 @@ def build_provider(settings: ProviderSettings, *, base_dir: Path,
 def _emulator_provider(settings: EmulatorSettings, *, base_dir: Path, max_wait_s: float,
                        on_wait: WaitCallback | None, on_notice: NoticeCallback | None
                        ) -> EmulatorProvider:
-    from scsync.emulator import EmulatorError, open_emulator  # imported only when used
+    import sqlite3  # the emulator's store: imported only when used, as the emulator is
+
+    from scsync.emulator import EmulatorError, open_emulator
 
     path = settings.path
     db = base_dir / path

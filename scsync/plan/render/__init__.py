@@ -14,19 +14,12 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from scsync.errors import printable
-from scsync.plan.model import Plan
-from scsync.plan.render import filters
-from scsync.plan.render.view import (
-    NO_CHANGES,
-    REFUSED,
-    AccountView,
-    account_view,
-    total,
-    total_line,
-)
+from scsync.plan.model import Plan, Summary
 
-if TYPE_CHECKING:  # jinja2 is imported by the template formats only (not for JSON)
+if TYPE_CHECKING:  # jinja2 and the views are imported by the template formats only (not JSON)
     import jinja2
+
+    from scsync.plan.render.view import AccountView
 
 Format = Literal["text", "markdown", "json", "html"]
 FORMATS: tuple[Format, ...] = ("text", "markdown", "json", "html")
@@ -40,6 +33,8 @@ def render(plan: Plan, fmt: Format, *, color: bool = False,
     """One account's plan in ``fmt``; ``color`` applies to text only (ANSI)."""
     if fmt == "json":
         return plan.to_json()
+    from scsync.plan.render.view import account_view
+
     return _render_views([account_view(plan)], fmt, color=color, hint=full_plan_hint)
 
 
@@ -49,12 +44,14 @@ def render_many(plans: Sequence[tuple[str, Plan]], fmt: Format, *, color: bool =
     ``{"accounts": {dir: plan}, "summary": {...}}``)."""
     if fmt == "json":
         return _json_many(plans)
+    from scsync.plan.render.view import account_view
+
     views = [account_view(plan, label) for label, plan in plans]
     return _render_views(views, fmt, color=color, hint=full_plan_hint)
 
 
 def _json_many(plans: Sequence[tuple[str, Plan]]) -> str:
-    summed = total([plan for _, plan in plans])
+    summed = Summary.total_of([plan.summary for _, plan in plans])
     document = {"accounts": {label: json.loads(plan.to_json()) for label, plan in plans},
                 "summary": summed.model_dump(mode="json")}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -62,6 +59,8 @@ def _json_many(plans: Sequence[tuple[str, Plan]]) -> str:
 
 def _render_views(views: list[AccountView], fmt: Format, *, color: bool,
                   hint: str | None) -> str:
+    from scsync.plan.render.view import NO_CHANGES, REFUSED, total, total_line
+
     if fmt not in _TEMPLATES:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     template = environment(__name__, html=fmt == "html").get_template(_TEMPLATES[fmt])
@@ -103,6 +102,8 @@ def _environment_class() -> type[jinja2.Environment]:
     first use: jinja2 is imported by the template formats only."""
     import jinja2
 
+    from scsync.plan.render import filters
+
     class ShownEnvironment(jinja2.Environment):
         def getattr(self, obj: Any, attribute: str) -> Any:
             return filters.shown(super().getattr(obj, attribute))
@@ -118,6 +119,8 @@ def environment(package: str, *, html: bool) -> jinja2.Environment:
     """The jinja2 environment of the templates in ``package``'s ``templates`` folder, with the
     plan filters (autoescaped for HTML); the drift report's templates use it too."""
     import jinja2
+
+    from scsync.plan.render import filters
 
     env = _environment_class()(
         # the plan's templates come second: the shared report.css lives there

@@ -235,9 +235,7 @@ def _list_lines(kind: str, path: str, before: Any, after: Any) -> list[Line]:
 
 def total(plans: list[Plan]) -> Summary:
     """The summed counts of several accounts' plans."""
-    return Summary(add=sum(p.summary.add for p in plans),
-                   change=sum(p.summary.change for p in plans),
-                   destroy=sum(p.summary.destroy for p in plans))
+    return Summary.total_of([p.summary for p in plans])
 
 
 def total_line(summary: Summary) -> str:
