@@ -5,12 +5,16 @@ The modules are those in ``sys.modules`` when ``python -m scsync`` exits (no tim
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+
+from tests.cli_support import Served, served  # noqa: F401  (a module-scoped fixture)
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "config"
 # ``python -m scsync ARGS`` that prints the names in sys.modules at exit, after click's sys.exit.
@@ -27,16 +31,23 @@ HEAVY = ("scsync.engine", "scsync.config", "scsync.plan", "scsync.providers", "s
 NOT_FOR_VALIDATE = ("scsync.providers", "scsync.plan", "scsync.ops", "scsync.console", "httpx",
                     "httpcore", "ruamel", "openpyxl", "deepdiff", "werkzeug", "sqlite3")
 
+# A JSON plan renders from the model: none of the template formats' machinery. (difflib is
+# imported all the same: click's parser tries ``-C`` as a long option first, and the miss's
+# error suggests close matches.)
+NOT_FOR_A_JSON_PLAN = ("jinja2", "ruamel", "openpyxl", "deepdiff", "scsync.ops",
+                       "scsync.plan.render.view", "scsync.plan.render.filters")
 VERSION_MODULES = {"scsync", "scsync.cli"}
 # --help lists the emulator's command group too (its short help is in its module)
 HELP_MODULES = VERSION_MODULES | {"scsync.emulator", "scsync.emulator.cli",
                                   "scsync.emulator.errors", "scsync.emulator.faults"}
 
 
-def imported(*args: str, cwd: Path | None = None) -> set[str]:
+def imported(*args: str, cwd: Path | None = None,
+             env: Mapping[str, str] | None = None) -> set[str]:
     """Every module ``python -m scsync ARGS`` imported (the command must succeed)."""
-    done = subprocess.run([sys.executable, "-c", PROBE, *args],
-                          capture_output=True, text=True, cwd=cwd, timeout=120, check=False)
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=120, check=False,
+                          env=None if env is None else {**os.environ, **env})
     assert done.returncode == 0, done.stderr[-2000:]
     listed = [line for line in done.stderr.splitlines() if line.startswith("MODULES ")]
     return set(listed[-1].split()[1:])
@@ -62,6 +73,8 @@ def test_validate_imports_no_provider_planner_or_template_engine(tmp_path: Path)
     modules = imported("validate", "-C", str(config))
     assert under(modules, (*NOT_FOR_VALIDATE, "jinja2", "scsync.config.templates")) == set()
     assert {"scsync.engine", "scsync.config.loader", "pydantic", "yaml"} <= modules
+    # no cyclic collection over what the imports made: it is frozen (cli.imported)
+    assert "scsync.gctools" in modules
 
 
 def test_validate_imports_jinja2_only_for_a_template() -> None:
@@ -76,5 +89,21 @@ def test_a_json_plan_imports_no_template_engine(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLE.parent, tmp_path / "examples",
                     ignore=shutil.ignore_patterns(".scsync", "*.j2"))
     modules = imported("plan", "-C", str(tmp_path / "examples" / "config"), "--format", "json")
-    assert under(modules, ("jinja2", "ruamel", "openpyxl", "deepdiff", "scsync.ops")) == set()
+    assert under(modules, NOT_FOR_A_JSON_PLAN) == set()
     assert {"scsync.plan.planner", "scsync.plan.render"} <= modules
+
+
+def test_a_json_plan_against_the_platform_imports_only_what_it_renders(
+        tmp_path: Path, served: Served) -> None:  # noqa: F811  (the fixture)
+    """``plan --format json`` over the socialconnect provider (httpx), as CI and the benchmark
+    run it: no emulator (sqlite3), and not httpx's command-line client either (``httpx._main``
+    imports rich and pygments whenever they are installed, as in a development venv)."""
+    config = tmp_path / "config"
+    shutil.copytree(served.root, config, ignore=shutil.ignore_patterns(".scsync", "*.j2"))
+    modules = imported("plan", "-C", str(config), "--format", "json",
+                       env={"SCSYNC_TOKEN": served.printed_token,
+                            "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert under(modules, (*NOT_FOR_A_JSON_PLAN, "scsync.emulator", "sqlite3", "werkzeug",
+                           "markupsafe", "httpx._main", "rich", "pygments")) == set()
+    assert {"scsync.plan.planner", "scsync.plan.render", "scsync.providers.http", "httpx"} <= (
+        modules)
