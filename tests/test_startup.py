@@ -75,6 +75,42 @@ def test_validate_imports_no_provider_planner_or_template_engine(tmp_path: Path)
     assert {"scsync.engine", "scsync.config.loader", "pydantic", "yaml"} <= modules
     # no cyclic collection over what the imports made: it is frozen (cli.imported)
     assert "scsync.gctools" in modules
+    # no distribution offers a pydantic plugin: pydantic is spared its search through
+    # importlib.metadata (cli.skip_pydantic_plugin_search)
+    assert under(modules, ("importlib.metadata", "email", "zipfile")) == set()
+
+
+PLUGIN = """\
+import os
+
+
+class Plugin:
+    def new_schema_validator(self, schema, schema_type, path, kind, config, settings):
+        with open(os.environ["PROBE_OUT"], "a", encoding="utf-8") as out:
+            out.write(path.name + "\\n")
+        return None, None, None
+
+
+plugin = Plugin()
+"""
+
+
+def test_an_installed_pydantic_plugin_is_still_loaded(tmp_path: Path) -> None:
+    """A distribution that declares a ``pydantic`` entry point gets pydantic's own search: its
+    plugin sees the models validate builds, as without scsync's shortcut."""
+    site = tmp_path / "site"
+    info = site / "probe_plugin-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: probe-plugin\nVersion: 1.0\n",
+                                   encoding="utf-8")
+    (info / "entry_points.txt").write_text("[pydantic]\nprobe = probe_plugin:plugin\n",
+                                           encoding="utf-8")
+    (site / "probe_plugin.py").write_text(PLUGIN, encoding="utf-8")
+    out = tmp_path / "seen.txt"
+    modules = imported("validate", "-C", str(EXAMPLE),
+                       env={"PYTHONPATH": str(site), "PROBE_OUT": str(out)})
+    assert {"importlib.metadata", "probe_plugin"} <= modules
+    assert "Settings" in out.read_text(encoding="utf-8").split()
 
 
 def test_validate_imports_jinja2_only_for_a_template() -> None:
