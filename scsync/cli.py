@@ -31,7 +31,6 @@ def imported(name: str) -> Any:
     if module is None:
         from scsync import gctools
 
-        skip_pydantic_plugin_search()
         with gctools.frozen_after():
             module = importlib.import_module(name)
     return module
@@ -180,6 +179,21 @@ def _with_global_options(command: click.Command) -> None:
             _with_global_options(sub)
 
 
+class _Command(click.Command):
+    """A command of scsync: ``skip_pydantic_plugin_search`` before it runs (once its options
+    are parsed: ``--help`` does not get that far)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        skip_pydantic_plugin_search()
+        return super().invoke(ctx)
+
+
+class _SubGroup(click.Group):
+    """A command group under ``scsync`` (``groups``): its commands are ``_Command``s."""
+
+    command_class = _Command
+
+
 class _Group(click.Group):
     """The error boundary: catches ``ScsyncError`` only; anything else is an internal error.
     Usage errors exit 1 (click's 2 means "changes planned" here), and every command, however
@@ -187,6 +201,8 @@ class _Group(click.Group):
     ``--help``)."""
 
     LAZY = {"emulator": "scsync.emulator.cli"}  # command name -> the module defining it
+    command_class = _Command
+    group_class = _SubGroup
 
     def make_context(self, info_name: str | None, args: list[str],
                      parent: click.Context | None = None, **extra: Any) -> click.Context:

@@ -140,6 +140,7 @@ def test_a_json_plan_against_the_platform_imports_only_what_it_renders(
                        env={"SCSYNC_TOKEN": served.printed_token,
                             "XDG_CACHE_HOME": str(tmp_path / "cache")})
     assert under(modules, (*NOT_FOR_A_JSON_PLAN, "scsync.emulator", "sqlite3", "werkzeug",
-                           "markupsafe", "httpx._main", "rich", "pygments")) == set()
+                           "markupsafe", "httpx._main", "rich", "pygments",
+                           "importlib.metadata")) == set()
     assert {"scsync.plan.planner", "scsync.plan.render", "scsync.providers.http", "httpx"} <= (
         modules)
