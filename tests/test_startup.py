@@ -36,7 +36,7 @@ NOT_FOR_VALIDATE = ("scsync.providers", "scsync.plan", "scsync.ops", "scsync.con
 # error suggests close matches.)
 NOT_FOR_A_JSON_PLAN = ("jinja2", "ruamel", "openpyxl", "deepdiff", "scsync.ops",
                        "scsync.plan.render.view", "scsync.plan.render.filters")
-VERSION_MODULES = {"scsync", "scsync.cli"}
+VERSION_MODULES = {"scsync", "scsync.cli", "scsync.startup"}
 # --help lists the emulator's command group too (its short help is in its module)
 HELP_MODULES = VERSION_MODULES | {"scsync.emulator", "scsync.emulator.cli",
                                   "scsync.emulator.errors", "scsync.emulator.faults"}
@@ -73,10 +73,10 @@ def test_validate_imports_no_provider_planner_or_template_engine(tmp_path: Path)
     modules = imported("validate", "-C", str(config))
     assert under(modules, (*NOT_FOR_VALIDATE, "jinja2", "scsync.config.templates")) == set()
     assert {"scsync.engine", "scsync.config.loader", "pydantic", "yaml"} <= modules
-    # no cyclic collection over what the imports made: it is frozen (cli.imported)
+    # no cyclic collection over what the imports made: it is frozen (startup.imported)
     assert "scsync.gctools" in modules
     # no distribution offers a pydantic plugin: pydantic is spared its search through
-    # importlib.metadata (cli.skip_pydantic_plugin_search)
+    # importlib.metadata (startup.skip_pydantic_plugin_search)
     assert under(modules, ("importlib.metadata", "email", "zipfile")) == set()
 
 
