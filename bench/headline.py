@@ -9,8 +9,10 @@ prints them first; ``python -m bench.headline`` alone).
   each pair a cold plan (no cache), a warm re-plan (files unchanged) and one ``octodns-sync``;
   the ratio of each pair, then their median and range. Peak memory likewise.
 - Apply against the rate-limit floor (``bench.apply``: 8 calls per 2 s window, 20 ms latency).
-- What is left: the bare interpreter, the imports a plan needs, PyYAML's C parser alone over the
-  config files, each timed in this run.
+- What is left, in every pair beside the plans: the start-up of a plan process (a fresh interpreter
+  importing exactly the modules ``scsync plan`` had imported when it exited) and PyYAML's C
+  parser composing the same config files; the plans less these, against the same targets, show
+  how much of a gap is scsync's own code and how much the interpreter and the parser.
 
 Every command is a fresh process, timed from spawn to exit (``bench.measure``); scsync's code is
 compiled to bytecode first and run without ``PYTHONDONTWRITEBYTECODE``, as after a ``pip install``.
@@ -30,6 +32,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bench import OUT, ROOT, Measured, Spread, measure, process_cpu_s
 
@@ -113,15 +116,62 @@ class Pair:
     warm: Measured
     octo: Measured
     emulator_cpu_s: float | None
+    warm_emulator_cpu_s: float | None
+    start: Measured  # a fresh interpreter importing what a plan imports
+    parse_s: float  # PyYAML's C parser composing the config files
 
 
-def plan_pairs(n: int, pairs: int = PAIRS) -> tuple[list[Pair], int]:
-    """``pairs`` interleaved (cold plan, warm re-plan, octoDNS) runs at N; and the config's
-    file count."""
+def _cpu(before: float | None, after: float | None) -> float | None:
+    return None if before is None or after is None else after - before
+
+
+# ``python -c MODULES_PROBE ARGS`` runs ``scsync ARGS`` and prints the modules loaded at its exit.
+MODULES_PROBE = ("import atexit, runpy, sys\n"
+                 "atexit.register(lambda: print('MODULES', *sorted(sys.modules),\n"
+                 "                              file=sys.stderr))\n"
+                 "sys.argv = ['scsync', *sys.argv[1:]]\n"
+                 "runpy.run_module('scsync', run_name='__main__', alter_sys=True)\n")
+# ``python -c IMPORTS NAME...`` imports those modules and does nothing else.
+IMPORTS = ("import importlib, sys\n"
+           "for name in sys.argv[1:]:\n"
+           "    try:\n"
+           "        importlib.import_module(name)\n"
+           "    except Exception:\n"
+           "        pass\n")
+
+
+def plan_modules(args: Sequence[str], environ: dict[str, str], cwd: Path) -> list[str]:
+    """The modules a ``scsync ARGS`` process had loaded when it exited, less those a bare
+    interpreter loads too."""
+    bare = measure([str(PYTHON), "-c", "import sys; print(*sorted(sys.modules))"], env=env())
+    done = measure([str(PYTHON), "-c", MODULES_PROBE, *args], env=environ, cwd=cwd)
+    listed = [line for line in done.stderr.splitlines() if line.startswith("MODULES ")]
+    if not listed:
+        raise RuntimeError(f"the module probe printed nothing: {done.stderr[-2000:]}")
+    skip = set(bare.stdout.split()) | {"__main__"}
+    return [name for name in listed[-1].split()[1:] if name not in skip]
+
+
+def start_of(modules: Sequence[str]) -> Measured:
+    """A fresh interpreter importing ``modules``: a plan's start-up, without the plan."""
+    return measure([str(PYTHON), "-c", IMPORTS, *modules], env=env(), cwd=ROOT)
+
+
+def parse_s(config_dir: Path) -> float:
+    """Seconds PyYAML's C parser takes to compose the config files, timed in a fresh process."""
+    done = measure([str(PYTHON), "-c", PARSE, str(config_dir)], env=env())
+    if done.returncode != 0:
+        raise RuntimeError(f"the parser baseline failed: {done.stderr[-2000:]}")
+    return float(json.loads(done.stdout)["compose_s"])
+
+
+def plan_pairs(n: int, pairs: int = PAIRS) -> tuple[list[Pair], int, list[str]]:
+    """``pairs`` interleaved (cold plan, warm re-plan, octoDNS, start-up, parser) runs at N; the
+    config's file count and the modules a plan imports."""
     from bench.baselines import run_octodns, write_octodns
     from bench.gen import generate
     from bench.gen_write import write_settings
-    from bench.plan import cold_plan, emulator, scsync_plan
+    from bench.plan import cold_plan, emulator, plan_env, scsync_plan
 
     work = OUT / f"headline-{n}"
     gen = generate(n, work)
@@ -130,52 +180,74 @@ def plan_pairs(n: int, pairs: int = PAIRS) -> tuple[list[Pair], int]:
     with emulator(work / "platform.db", gen.fixture) as server:
         write_settings(gen.config_dir, server.base_url)
 
-        def scsync_side() -> tuple[Measured, Measured, float | None]:
+        def scsync_side() -> tuple[Measured, Measured, float | None, float | None]:
             before = process_cpu_s(server.pid)
             cold, plan = cold_plan(gen.config_dir, server, work / "cache")
-            after = process_cpu_s(server.pid)
+            middle = process_cpu_s(server.pid)
             if not plan:
                 raise RuntimeError(f"scsync plan failed: {cold.stderr[-2000:]}")
             warm, _ = scsync_plan(gen.config_dir, server, work / "cache")
-            cpu = None if before is None or after is None else after - before
-            return cold, warm, cpu
+            return cold, warm, _cpu(before, middle), _cpu(middle, process_cpu_s(server.pid))
 
+        modules = plan_modules(["plan", "-C", str(gen.config_dir), "--format", "json"],
+                               plan_env(server.token, work / "cache"), gen.config_dir)
         for i in range(pairs):
             if i % 2 == 0:
-                cold, warm, cpu = scsync_side()
+                cold, warm, cpu, warm_cpu = scsync_side()
                 octo = run_octodns(n, work / "octodns", write=False)
             else:
                 octo = run_octodns(n, work / "octodns", write=False)
-                cold, warm, cpu = scsync_side()
+                cold, warm, cpu, warm_cpu = scsync_side()
             if octo.returncode != 0:
                 raise RuntimeError(f"octodns-sync failed: {octo.stderr[-2000:]}")
-            log.info("headline %d, pair %d: cold %.2f s, warm %.2f s, octoDNS %.2f s", n, i,
-                     cold.wall_s, warm.wall_s, octo.wall_s)
-            found.append(Pair(cold, warm, octo, cpu))
-    return found, len(gen.files)
+            start, parsed = start_of(modules), parse_s(gen.config_dir)
+            log.info("headline %d, pair %d: cold %.2f s, warm %.2f s, octoDNS %.2f s, start-up "
+                     "%.2f s, parser %.2f s", n, i, cold.wall_s, warm.wall_s, octo.wall_s,
+                     start.wall_s, parsed)
+            found.append(Pair(cold, warm, octo, cpu, warm_cpu, start, parsed))
+    return found, len(gen.files), modules
 
 
 def plan_figures(n: int, found: list[Pair]) -> list[Figure]:
     cold = [p.cold.wall_s for p in found]
     warm = [p.warm.wall_s for p in found]
     octo = [p.octo.wall_s for p in found]
-    cpus = [p.emulator_cpu_s for p in found if p.emulator_cpu_s is not None]
-    cpu_note = (f"the emulator's own CPU during the cold plan: {statistics.median(cpus):.2f} s, "
-                "not in scsync's time" if cpus else "")
+    starts = [p.start.wall_s for p in found]
+    parses = [p.parse_s for p in found]
     targets = {10_000: (0.17, 0.05), 50_000: (0.15, None)}.get(n, (None, None))
     figures = [
         Figure(f"cold plan of {n:,} objects / octoDNS plan of {n:,} records", _s(cold), _s(octo),
-               [c / o for c, o in zip(cold, octo, strict=True)], targets[0], cpu_note),
+               [c / o for c, o in zip(cold, octo, strict=True)], targets[0],
+               _cpu_note([p.emulator_cpu_s for p in found], "cold plan")),
         Figure(f"warm re-plan (files unchanged) of {n:,} / octoDNS at {n:,}", _s(warm), _s(octo),
-               [w / o for w, o in zip(warm, octo, strict=True)], targets[1]),
+               [w / o for w, o in zip(warm, octo, strict=True)], targets[1],
+               _cpu_note([p.warm_emulator_cpu_s for p in found], "re-plan")),
     ]
     peak = [p.cold.peak_rss_mb for p in found]
     octo_peak = [p.octo.peak_rss_mb for p in found]
     figures.append(Figure(f"peak memory at {n:,} / octoDNS's", f"{statistics.median(peak):.0f} MB",
                           f"{statistics.median(octo_peak):.0f} MB",
                           [a / b for a, b in zip(peak, octo_peak, strict=True)],
-                          0.7 if n == 50_000 else None, "the cold plan's process"))
+                          0.7 if n == 50_000 else None,
+                          "the cold plan's process; the start-up alone (interpreter and imports): "
+                          f"{statistics.median(p.start.peak_rss_mb for p in found):.0f} MB"))
+    own_cold = [c - st - pa for c, st, pa in zip(cold, starts, parses, strict=True)]
+    own_warm = [w - st for w, st in zip(warm, starts, strict=True)]
+    start_note = (f"start-up (a fresh interpreter importing what the plan imports): {_s(starts)}")
+    figures += [
+        Figure(f"cold plan of {n:,}, less the start-up and PyYAML's C parser / octoDNS",
+               _s(own_cold), _s(octo), [c / o for c, o in zip(own_cold, octo, strict=True)],
+               targets[0], f"{start_note}; the C parser composing the config: {_s(parses)}"),
+        Figure(f"warm re-plan of {n:,}, less the start-up / octoDNS", _s(own_warm), _s(octo),
+               [w / o for w, o in zip(own_warm, octo, strict=True)], targets[1], start_note),
+    ]
     return figures
+
+
+def _cpu_note(cpus: Sequence[float | None], what: str) -> str:
+    known = [c for c in cpus if c is not None]
+    return (f"the emulator's own CPU during the {what}: {statistics.median(known):.2f} s, not in "
+            "scsync's time" if known else "")
 
 
 # ----------------------------------------------------------------------------- apply
@@ -211,59 +283,66 @@ def apply_figure(runs: int = APPLY_RUNS) -> Figure:
 
 # ----------------------------------------------------------------------------- what is left
 
-def floor_figures(n: int, files: int) -> list[Figure]:
-    """What no change to scsync's own code removes, timed here: the interpreter, the imports a
-    plan needs (pydantic, httpx, PyYAML, click, jinja2 and scsync's modules), and PyYAML's C
-    parser composing the N-object config alone."""
-    imports = [str(PYTHON), "-c", "import scsync.cli, scsync.engine, scsync.config.loader, "
-               "scsync.providers.factory, scsync.plan.planner, scsync.plan.render"]
+def floor_figures(n: int, files: int, found: list[Pair], modules: Sequence[str]) -> list[Figure]:
+    """What no change to scsync's own code removes, timed here: the interpreter, the start-up of
+    a plan (a fresh interpreter importing what the plan imports, by package), and PyYAML's C
+    parser composing the N-object config alone (both measured in every pair)."""
     bare = [measure([str(PYTHON), "-c", "pass"], env=env()).wall_s for _ in range(5)]
-    imported = [measure(imports, env=env()).wall_s for _ in range(5)]
-    parse = measure([str(PYTHON), "-c", PARSE, str(OUT / f"headline-{n}" / "config")], env=env())
-    parse_s = json.loads(parse.stdout)["compose_s"] if parse.returncode == 0 else None
+    starts = [p.start.wall_s for p in found]
+    shares = import_shares([str(PYTHON), "-X", "importtime", "-c", IMPORTS, *modules])
     return [
         Figure("the interpreter: `python -c pass`", _s(bare), "-"),
-        Figure("the imports of a plan (pydantic, httpx, PyYAML, click, jinja2, scsync)",
-               _s(imported), "-", note="a fresh process, less the interpreter's start: "
-               f"{statistics.median(imported) - statistics.median(bare):.3f} s"),
+        Figure("the start-up of `scsync plan --format json` (a fresh interpreter importing the "
+               "modules the plan imports)", _s(starts), "-",
+               note=f"less the interpreter's start: "
+                    f"{statistics.median(starts) - statistics.median(bare):.3f} s; "
+                    f"-X importtime self times, median of 5: {_shares_text(shares)}"),
         Figure(f"PyYAML's C parser composing the {n:,}-object config ({files} files)",
-               "-" if parse_s is None else f"{parse_s:.3f} s", "-",
-               note="yaml.compose with CSafeLoader, nothing else"),
+               _s([p.parse_s for p in found]), "-",
+               note="yaml.compose with CSafeLoader, nothing else, in every pair"),
     ]
 
 
+def _shares_text(shares: dict[str, float]) -> str:
+    ranked = sorted(shares.items(), key=lambda item: -item[1])
+    text = ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in ranked[:SHOWN])
+    others = ranked[SHOWN:]
+    if others:
+        text += f", {len(others)} others {sum(s for _, s in others) * 1000:.0f} ms"
+    return text
+
+
 IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+\d+ \| +(\S+)$")
-GROUPS = ("pydantic", "pydantic_core", "click", "jinja2", "markupsafe", "yaml", "scsync")
+SHOWN = 10  # packages named in an import breakdown; the others are summed
 
 
-def import_shares(args: Sequence[str], runs: int = 5) -> dict[str, float]:
-    """Seconds of ``-X importtime`` self time per top-level package (median of ``runs``): the
-    listed libraries, scsync, what a bare interpreter imports too (``site``), and the rest (the
-    standard library, typing_extensions...)."""
+def import_shares(command: Sequence[str], runs: int = 5) -> dict[str, float]:
+    """Seconds of ``-X importtime`` self time per top-level package of ``command`` (a Python
+    started with ``-X importtime``), median of ``runs``; what a bare interpreter imports too is
+    counted as ``site``."""
     bare = measure([str(PYTHON), "-X", "importtime", "-c", "pass"], env=env(), cwd=ROOT)
     own = {m.group(2) for line in bare.stderr.splitlines() if (m := IMPORT_LINE.match(line))}
     found: dict[str, list[float]] = {}
-    for _ in range(runs):
-        done = measure([str(PYTHON), "-X", "importtime", str(SCSYNC), *args], env=env(), cwd=ROOT)
-        totals: dict[str, float] = dict.fromkeys([*GROUPS, "site", "the rest"], 0.0)
+    for run_index in range(runs):
+        done = measure(command, env=env(), cwd=ROOT)
+        totals: dict[str, float] = {}
         for line in done.stderr.splitlines():
             if match := IMPORT_LINE.match(line):
-                name, top = match.group(2), match.group(2).split(".")[0]
-                group = "site" if name in own else top if top in GROUPS else "the rest"
-                totals[group] += int(match.group(1)) / 1e6
-        for name, seconds in totals.items():
-            found.setdefault(name, []).append(seconds)
+                name = match.group(2)
+                group = "site" if name in own else name.split(".")[0]
+                totals[group] = totals.get(group, 0.0) + int(match.group(1)) / 1e6
+        for name in found.keys() | totals.keys():
+            found.setdefault(name, [0.0] * run_index).append(totals.get(name, 0.0))
     return {name: statistics.median(values) for name, values in found.items()}
 
 
 def startup_shares() -> list[Figure]:
     """Where ``validate``'s start goes: the imports of each library (``-X importtime``)."""
-    shares = import_shares(["validate", "-C", str(EXAMPLE)])
-    text = ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in
-                     sorted(shares.items(), key=lambda item: -item[1]))
+    shares = import_shares([str(PYTHON), "-X", "importtime", str(SCSYNC), "validate", "-C",
+                            str(EXAMPLE)])
     return [Figure("imports of `scsync validate -C examples/config`, by package",
                    f"{sum(shares.values()):.3f} s", "-",
-                   note=f"-X importtime self times, median of 5: {text}")]
+                   note=f"-X importtime self times, median of 5: {_shares_text(shares)}")]
 
 
 PARSE = """
@@ -293,10 +372,10 @@ def run(sizes: Sequence[int], *, pairs: int = PAIRS) -> str:
     figures = startup()
     left: list[Figure] = []
     for n in sizes:
-        found, files = plan_pairs(n, pairs)
+        found, files, modules = plan_pairs(n, pairs)
         figures += plan_figures(n, found)
         if n == min(sizes):
-            left = startup_shares() + floor_figures(n, files)
+            left = startup_shares() + floor_figures(n, files, found, modules)
         shutil.rmtree(OUT / f"headline-{n}", ignore_errors=True)
     figures.append(apply_figure())
     return (f"## The figures of issue 18 ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})"
