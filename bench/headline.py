@@ -131,13 +131,27 @@ MODULES_PROBE = ("import atexit, runpy, sys\n"
                  "                              file=sys.stderr))\n"
                  "sys.argv = ['scsync', *sys.argv[1:]]\n"
                  "runpy.run_module('scsync', run_name='__main__', alter_sys=True)\n")
-# ``python -c IMPORTS NAME...`` imports those modules and does nothing else.
+# ``python -c IMPORTS NAME...`` imports those modules and nothing else, as the command line starts
+# (``scsync.startup``: pydantic's plugin loader stood in for when no plugin is installed); any
+# other import fails as a missing module would (``httpx`` then does without its command-line
+# client, as in a plan). What fails to import is printed, and the bench stops on it.
 IMPORTS = ("import importlib, sys\n"
-           "for name in sys.argv[1:]:\n"
+           "from scsync.startup import skip_pydantic_plugin_search\n"
+           "skip_pydantic_plugin_search()\n"
+           "names = [n for n in sys.argv[1:] if n not in sys.modules]\n"
+           "allowed = set(names)\n"
+           "class OnlyThese:\n"
+           "    def find_spec(self, name, path=None, target=None):\n"
+           "        if name not in allowed:\n"
+           "            raise ModuleNotFoundError(name)\n"
+           "sys.meta_path.insert(0, OnlyThese())\n"
+           "for name in names:\n"
            "    try:\n"
            "        importlib.import_module(name)\n"
-           "    except Exception:\n"
-           "        pass\n")
+           "    except Exception as exc:\n"
+           "        print('FAILED', name, repr(exc), file=sys.stderr)\n")
+# Modules that exist only while running (Cython's own), never importable by name.
+UNIMPORTABLE = re.compile(r"^(_cython_\w+|cython_runtime)$")
 
 
 def plan_modules(args: Sequence[str], environ: dict[str, str], cwd: Path) -> list[str]:
@@ -149,12 +163,16 @@ def plan_modules(args: Sequence[str], environ: dict[str, str], cwd: Path) -> lis
     if not listed:
         raise RuntimeError(f"the module probe printed nothing: {done.stderr[-2000:]}")
     skip = set(bare.stdout.split()) | {"__main__"}
-    return [name for name in listed[-1].split()[1:] if name not in skip]
+    return [name for name in listed[-1].split()[1:]
+            if name not in skip and not UNIMPORTABLE.match(name)]
 
 
 def start_of(modules: Sequence[str]) -> Measured:
     """A fresh interpreter importing ``modules``: a plan's start-up, without the plan."""
-    return measure([str(PYTHON), "-c", IMPORTS, *modules], env=env(), cwd=ROOT)
+    done = measure([str(PYTHON), "-c", IMPORTS, *modules], env=env(), cwd=ROOT)
+    if done.returncode != 0 or "FAILED" in done.stderr:
+        raise RuntimeError(f"the start-up baseline failed: {done.stderr[-2000:]}")
+    return done
 
 
 def parse_s(config_dir: Path) -> float:
