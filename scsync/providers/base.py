@@ -137,6 +137,8 @@ class LiveState:
     # does not offer (list name -> what it answered)
     read_lists: frozenset[str] | None = None
     unavailable: dict[str, Unavailable] = field(default_factory=dict)
+    # the account's projects as ``/me/accounts`` gives them, less their ``topics`` (read on their
+    # own, as resources)
     projects: list[Mapping[str, Any]] = field(default_factory=list)
     rate: RateBudget | None = None
     reads: int = 0
