@@ -100,6 +100,18 @@ def _flow_item(item: Mapping[str, Any], flows_by_id: Mapping[int, str],
                shared: Shared) -> dict[str, Any]:
     """The item with its ``flow_id`` replaced by a ``flow`` (last) naming the flow; equal items
     (the same texts and flow id) come back as one dict, never written to."""
+    if len(item) == 2 and type(flow_id := item.get("flow_id")) is int:
+        # the usual item: a label or question, and a flow id
+        (key, value), (other, other_value) = item.items()
+        if key == "flow_id":
+            key, value = other, other_value
+        if type(value) is str:
+            memo = (flow_id, key, value)
+            found = shared.items.get(memo)
+            if found is None:
+                found = shared.items[memo] = {key: shared.text(value),
+                                              "flow": flow_name(flow_id, flows_by_id)}
+            return found
     out = dict(item)
     flow_id = out.pop("flow_id", None)
     plain = type(flow_id) is int

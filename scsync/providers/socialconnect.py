@@ -109,8 +109,11 @@ class SocialConnectProvider:
 
         After ``/me`` and ``/me/accounts``, the lists are independent: they are fetched
         concurrently (``ApiClient.prefetch``) and parsed in ``LISTS`` order as their pages
-        arrive, so the first error by that order is the one raised. A list the platform answers
-        ``not_found`` or ``invalid_http_method`` is recorded in ``live.unavailable``.
+        arrive, so the first error by that order is the one raised. Topics and users, which
+        name nothing read before them, are parsed by the thread that fetches them (the main
+        thread is busy with the profiles meanwhile), and added in that order too. A list the
+        platform answers ``not_found`` or ``invalid_http_method`` is recorded in
+        ``live.unavailable``.
         """
         wanted = default_lists(kinds) if lists is None else frozenset(lists)
         start = self.client.reads
@@ -124,8 +127,13 @@ class SocialConnectProvider:
         if not self._has_groups(account):
             wanted -= {"profilegroups"}
         names = [name for name in LISTS if name in wanted]
-        with self.client.prefetch([self._path(n) for n in names]) as fetched:
-            self._read_lists(live, lambda name: self._offered(live, name, fetched.pages), names)
+        shared = parse.Shared()  # one copy of each repeated text, flow item, stream
+        parsers = {self._path("topics"): lambda page: [parse.parse_topic(t, shared)
+                                                       for t in page],
+                   self._path("users"): lambda page: [parse.parse_user(u) for u in page]}
+        with self.client.prefetch([self._path(n) for n in names], parsers) as fetched:
+            self._read_lists(live, lambda name: self._offered(live, name, fetched.pages), names,
+                             shared)
         live.read_lists = frozenset(names) - set(live.unavailable)
         live.rate = self.client.rate
         live.reads = self.client.reads - start
@@ -149,10 +157,11 @@ class SocialConnectProvider:
             live.unavailable[name] = Unavailable(name, path, error)
 
     def _read_lists(self, live: LiveState, pages: Callable[[str], Iterator[list[Any]]],
-                    names: list[str]) -> None:
+                    names: list[str], shared: parse.Shared) -> None:
+        """Parse the lists ``names`` into ``live``: ``pages`` gives the topics' and users' pages
+        parsed (``Resource``s), the others' as the API sends them."""
         if "flows" in names:
             live.flows = [parse.parse_flow(f) for page in pages("flows") for f in page]
-        shared = parse.Shared()  # one copy of each repeated text, flow item, stream
         if "connectedprofiles" in names:
             live.connected_profiles = [parse.parse_connected_profile(c, shared)
                                        for page in pages("connectedprofiles") for c in page]
@@ -162,13 +171,12 @@ class SocialConnectProvider:
             for page in pages("profiles"):
                 self._add_profiles(live, page, flows, shared, members)
         if "topics" in names:
-            self._add(live, (parse.parse_topic(t, shared) for page in pages("topics")
-                             for t in page))
+            self._add(live, (topic for page in pages("topics") for topic in page))
         if "profilegroups" in names:
             bodies = [g for page in pages("profilegroups") for g in page]
             self._add_groups(live, members, bodies)
         if "users" in names:
-            self._add(live, (parse.parse_user(u) for page in pages("users") for u in page))
+            self._add(live, (user for page in pages("users") for user in page))
         if "userroles" in names:
             live.roles = [parse.parse_role(r) for page in pages("userroles") for r in page]
 
