@@ -14,7 +14,7 @@ from typing import Any
 from scsync import profile_rules
 from scsync.errors import Location, Problem
 from scsync.group_cycles import cycle_problems
-from scsync.plan.diff import DiffResult
+from scsync.plan.diff import DiffResult, same_streams
 from scsync.plan.health import MISSING_PERMISSIONS, UNVERIFIED_PAGE, missing_endpoint, user_label
 from scsync.plan.options import PlanOptions
 from scsync.plan.safety import is_protected
@@ -85,11 +85,16 @@ def flow_refs(resource: Resource) -> Iterator[tuple[str, str]]:
             yield name, fields[name]
 
 
+_FLOW_KEYS = frozenset((*FLOW_LIST_FIELDS, *FLOW_FIELDS))
+
+
 def flow_names(resource: Resource) -> list[Any]:
     """The flows a desired profile names, in ``flow_refs`` order, without their paths (a third
     of ``flow_refs``' time on the profiles of a large config)."""
     fields = resource.fields
-    names = []
+    names: list[Any] = []
+    if _FLOW_KEYS.isdisjoint(fields):
+        return names  # names no flow (one look-up per field, most profiles)
     for name in FLOW_LIST_FIELDS:
         items = fields.get(name)
         if items:
@@ -107,11 +112,10 @@ def check_flows(desired: Mapping[ResourceKey, Resource], live: LiveState) -> lis
         return []
     flows = {flow.name: flow for flow in live.flows}
     listing = ", ".join(sorted(flows, key=str.casefold)) or "none"
+    enabled = frozenset(name for name, flow in flows.items() if flow.enabled)
     problems = []
     for resource in desired.values():
-        if resource.kind is not Kind.PROFILE or all(
-                (flow := flows.get(name)) is not None and flow.enabled
-                for name in flow_names(resource)):
+        if resource.kind is not Kind.PROFILE or enabled.issuperset(flow_names(resource)):
             continue  # every flow it names is there and enabled (the paths only for a problem)
         for path, name in flow_refs(resource):
             flow = flows.get(name)
@@ -159,29 +163,39 @@ def check_streams(desired: Mapping[ResourceKey, Resource], live: LiveState,
     """Each authorized stream a topic gains needs a connected profile that admins its page; an
     unauthorized one whose public page cannot be known before the write is a warning."""
     problems: list[Problem] = []
-    pages = _known_public_pages(live)
+    pages: set[str] | None = None  # made when an unauthorized stream needs it
     for key, resource in desired.items():
         if resource.kind is not Kind.TOPIC:
             continue
         have = result.matched.get(key)
+        streams = resource.fields.get("streams") or []
+        if have is not None and same_streams(streams, have.fields.get("streams")):
+            continue  # its streams are live already (known pages): nothing to check
         existing = {profile_ident(s["profile"]) for s in (have.fields.get("streams") or [])
                     if s.get("authorized", True)} if have else set()
-        for i, stream in enumerate(resource.fields.get("streams") or []):
+        for i, stream in enumerate(streams):
             ident = profile_ident(stream["profile"])
             if stream.get("authorized", True) and ident not in existing:
                 problems += _stream_problems(resource, i, stream["profile"], live)
-            elif not stream.get("authorized", True) and ident not in pages:
-                problems.append(_unverified_page(resource, i, stream["profile"]))
+            elif not stream.get("authorized", True):
+                if pages is None:
+                    pages = _known_public_pages(live)
+                if ident not in pages:
+                    problems.append(_unverified_page(resource, i, stream["profile"]))
     return problems
 
 
 def _known_public_pages(live: LiveState) -> set[str]:
     """The pages an unauthorized stream is known to find: the account's own profiles and the
     pages live topics already track (the API has no look-up of a public page by handle)."""
-    known = {r.key.ident for r in live.of_kind(Kind.PROFILE)}
-    known |= set(live.profile_aliases)
-    for topic in live.of_kind(Kind.TOPIC):
-        known |= {profile_ident(s["profile"]) for s in topic.fields.get("streams") or []}
+    known = set(live.profile_aliases)
+    tracked: set[str] = set()  # the profile names live streams spell (many streams, few names)
+    for resource in live.resources.values():
+        if resource.kind is Kind.PROFILE:
+            known.add(resource.key.ident)
+        elif resource.kind is Kind.TOPIC:
+            tracked.update([s["profile"] for s in resource.fields.get("streams") or []])
+    known.update(map(profile_ident, tracked))
     return known
 
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import ne
 from typing import Any
 
 from scsync.errors import Problem
 from scsync.plan.model import Action, FieldChange
 from scsync.providers.base import LiveState
 from scsync.resources import (
+    CASELESS_FIELDS,
     CREATABLE_KINDS,
     DELETABLE_KINDS,
     Kind,
@@ -87,17 +90,25 @@ def field_changes(desired: Resource, live: Resource,
     ``renamed_groups`` (live name -> config name) lets a group that holds a group renamed in the
     same plan keep its members without a write: the member's id does not change."""
     kind, live_fields = desired.kind, live.fields
-    changes: list[FieldChange] = []
     renaming = bool(renamed_groups) and kind is Kind.PROFILE_GROUP
     if not renaming and desired.fields.items() <= live_fields.items():
-        return changes  # every managed field equal as it is (most pairs): nothing to normalise
-    for name, want in desired.fields.items():
+        return []  # every managed field equal as it is (most pairs): nothing to normalise
+    changes: list[FieldChange] = []
+    get = live_fields.get
+    # only the fields not equal as they are (most often one: a colour's case, a topic's streams,
+    # which live also say whether they are expired) are normalised and compared; all of them
+    # when renamed members may make equal lists differ
+    wanted = desired.fields
+    names = list(wanted) if renaming else list(  # [n for n, v in wanted.items() if v != get(n)]
+        compress(wanted, map(ne, wanted.values(), map(get, wanted))))
+    for name in names:
         if name == "name" and kind.keyed_by_name:
             continue
-        have = live_fields.get(name)
-        if renamed_groups and kind is Kind.PROFILE_GROUP and name == "groups" and have:
+        want, have = wanted[name], get(name)
+        if renaming and name == "groups" and have:
+            assert renamed_groups is not None
             have = [renamed_groups.get(member, member) for member in have]
-        if want == have or same_value(kind, name, want, have) or is_ignored(
+        if want == have or _same(kind, name, want, have) or is_ignored(
                 name, desired.ignore_changes):
             continue
         changes.append(FieldChange(path=name, before=display_value(kind, name, have),
@@ -105,19 +116,58 @@ def field_changes(desired: Resource, live: Resource,
     return changes
 
 
+def _same(kind: Kind, name: str, want: Any, have: Any) -> bool:
+    """``same_value``, first trying the cases a re-plan meets most (the answer is the same):
+    texts that differ only in case where case does not count, and topic streams listed in the
+    same order with the same profiles and authorization."""
+    if type(want) is str and type(have) is str:
+        if name in CASELESS_FIELDS and want.lower() == have.lower():
+            return True
+    elif kind is Kind.TOPIC and name == "streams" and same_streams(want, have):
+        return True
+    return same_value(kind, name, want, have)
+
+
+def same_streams(want: Any, have: Any) -> bool:
+    """True when two lists of streams name the same profiles, spelt alike and in the same order,
+    with the same authorization (so they are the same set of streams); False when they do not
+    or are not lists of streams (they may still be the same set)."""
+    if type(want) is not list or type(have) is not list or len(want) != len(have):
+        return False
+    try:
+        for w, h in zip(want, have, strict=True):
+            if w["profile"] != h["profile"] or (
+                    bool(w.get("authorized", True)) is not bool(h.get("authorized", True))):
+                return False
+    except (AttributeError, KeyError, TypeError):
+        return False
+    return True
+
+
 def diff(desired: Mapping[ResourceKey, Resource], live: LiveState) -> DiffResult:
     """Match ``desired`` to ``live`` by natural key (and ``previous_names``) and list the drafts."""
     result = DiffResult([], [], {}, [])
-    claimed: dict[ResourceKey, str] = {}
+    claimed: dict[ResourceKey, Resource] = {}  # live key -> the desired resource matched to it
     direct: dict[ResourceKey, Resource] = {}
+    resources, aliases = live.resources, live.profile_aliases
+    pairs = []
     for key, want in desired.items():
-        if (have := live.find(key)) is not None:
+        have = resources.get(key)  # ``live.find``, the key hashed once
+        if have is not None:
+            claimed[key] = want
+        elif key.kind is Kind.PROFILE and (alias := aliases.get(key.ident)):
+            have = resources.get(alias)
+            if have is not None:
+                claimed[have.key] = want
+        if have is not None:
             direct[key] = have
-            claimed[_live_key(key, have, live)] = want.address
+        # (kind, ident) is unique: the sort never compares further
+        pairs.append((key.kind, key.ident, key, want, have))
     renamed = _group_renames(desired, direct, live)
-    for key in sorted(desired, key=lambda k: (k.kind.value, k.ident)):
-        _diff_one(key, desired[key], direct.get(key), live, result, claimed, renamed)
-    for key, resource in live.resources.items():
+    pairs.sort()
+    for _, _, key, want, have in pairs:
+        _diff_one(key, want, have, live, result, claimed, renamed)
+    for key, resource in resources.items():
         if key.kind in DELETABLE_KINDS and key not in claimed and key not in desired:
             result.drafts.append(_delete(resource))
     return result
@@ -137,13 +187,8 @@ def _group_renames(desired: Mapping[ResourceKey, Resource], direct: Mapping[Reso
     return renames
 
 
-def _live_key(key: ResourceKey, have: Resource, live: LiveState) -> ResourceKey:
-    """The key ``have`` is stored under in ``live`` (it differs only for profile aliases)."""
-    return key if live.resources.get(key) is have else have.key
-
-
 def _diff_one(key: ResourceKey, want: Resource, have: Resource | None, live: LiveState,
-              result: DiffResult, claimed: dict[ResourceKey, str],
+              result: DiffResult, claimed: dict[ResourceKey, Resource],
               renamed: Mapping[str, str]) -> None:
     renamed_from = None
     if have is None and want.kind.keyed_by_name and want.previous_names:
@@ -157,7 +202,7 @@ def _diff_one(key: ResourceKey, want: Resource, have: Resource | None, live: Liv
         return
     result.matched[key] = have
     if renamed_from is not None:
-        claimed[have.key] = want.address
+        claimed[have.key] = want
     fields = field_changes(want, have, renamed)
     if renamed_from is not None:
         fields.insert(0, FieldChange(path="name", before=have.name, after=want.name))
@@ -169,7 +214,7 @@ def _diff_one(key: ResourceKey, want: Resource, have: Resource | None, live: Liv
 
 
 def _find_previous(want: Resource, live: LiveState, result: DiffResult,
-                   claimed: dict[ResourceKey, str]) -> Resource | None:
+                   claimed: dict[ResourceKey, Resource]) -> Resource | None:
     found = [r for old in want.previous_names
              if (r := live.find(ResourceKey.of(want.kind, old))) is not None]
     if len(found) > 1:
@@ -181,7 +226,7 @@ def _find_previous(want: Resource, live: LiveState, result: DiffResult,
         return None
     if found and found[0].key in claimed:
         result.problems.append(Problem(
-            f'"{found[0].name}" is already matched to {claimed[found[0].key]}; '
+            f'"{found[0].name}" is already matched to {claimed[found[0].key].address}; '
             "a live object can be renamed to only one config object",
             want.location("previous_names"), want.address, "previous_names"))
         return None

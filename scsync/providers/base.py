@@ -137,6 +137,8 @@ class LiveState:
     # does not offer (list name -> what it answered)
     read_lists: frozenset[str] | None = None
     unavailable: dict[str, Unavailable] = field(default_factory=dict)
+    # the account's projects as ``/me/accounts`` gives them, less their ``topics`` (read on their
+    # own, as resources)
     projects: list[Mapping[str, Any]] = field(default_factory=list)
     rate: RateBudget | None = None
     reads: int = 0
@@ -147,6 +149,9 @@ class LiveState:
     display_names: dict[str, str] = field(default_factory=dict)
     # built on first use by ``scsync.providers.pages`` (page -> connected profiles), never compared
     page_index: Any = field(default=None, repr=False, compare=False)
+    # built on first use by ``of_kind`` (its resources, their count, kind -> resources), never
+    # compared: a plan asks for one kind's objects many times (a stream's admin, per new stream)
+    kind_index: Any = field(default=None, repr=False, compare=False)
 
     def has(self, name: str) -> bool:
         """True when the list ``name`` (``flows``, ``profiles``...) was read."""
@@ -154,7 +159,16 @@ class LiveState:
                                                  or name in self.read_lists)
 
     def of_kind(self, kind: Kind) -> Iterable[Resource]:
-        return (r for r in self.resources.values() if r.kind is kind)
+        """The live resources of ``kind``, in read order. The objects are sorted by kind once
+        (again only if ``resources`` is replaced or changes size: a read's objects are not
+        changed once read)."""
+        resources, index = self.resources, self.kind_index
+        if index is None or index[0] is not resources or index[1] != len(resources):
+            by_kind: dict[Kind, list[Resource]] = {}
+            for resource in resources.values():
+                by_kind.setdefault(resource.kind, []).append(resource)
+            self.kind_index = index = (resources, len(resources), by_kind)
+        return list(index[2].get(kind, ()))
 
     def find(self, key: ResourceKey) -> Resource | None:
         """The live resource for ``key``; profiles also match by service id."""

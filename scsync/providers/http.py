@@ -175,9 +175,11 @@ class ApiClient:
         """Every item of a paged list."""
         return [item for page in self.pages(path, params) for item in page]
 
-    def prefetch(self, paths: Sequence[str]) -> Prefetch:
-        """The paged lists ``paths`` fetched concurrently (see ``Prefetch``)."""
-        return Prefetch(self, paths)
+    def prefetch(self, paths: Sequence[str],
+                 parsers: Mapping[str, Callable[[list[Any]], Any]] | None = None) -> Prefetch:
+        """The paged lists ``paths`` fetched concurrently, those with a parser in ``parsers``
+        parsed as they arrive (see ``Prefetch``)."""
+        return Prefetch(self, paths, parsers)
 
     def request(self, method: str, target: str, *, params: Mapping[str, Any] | None = None,
                 form: Mapping[str, Any] | None = None, idempotent: bool = True) -> Any:

@@ -48,11 +48,15 @@ def page_index(live: LiveState) -> PageIndex:
             and index.size == len(index.profiles)):
         return index
     index = PageIndex(live.connected_profiles, len(live.connected_profiles))
+    caseless = {n for n, known in NETWORKS.items() if known.case_insensitive}  # ``page_key``
     for position, profile in enumerate(live.connected_profiles):
         for page in profile.pages:
-            _add(index.by_service_id, page_key(page.network, page.service_id), position)
-            if page.name:
-                _add(index.by_name, page_key(page.network, page.name), position)
+            network, service_id, name = page.network, page.service_id, page.name
+            folded = network in caseless
+            _add(index.by_service_id, (network, service_id.lower() if folded else service_id),
+                 position)
+            if name:
+                _add(index.by_name, (network, name.lower() if folded else name), position)
     live.page_index = index
     return index
 

@@ -1,11 +1,12 @@
 """Paged lists read concurrently: ``Prefetch``, which ``ApiClient.prefetch`` returns, hands each
-list's pages over in order while the platform serves the next ones."""
+list's pages over in order (parsed, for the lists given a parser) while the platform serves the
+next ones."""
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -25,12 +26,18 @@ class Prefetch:
     finished yet (after their current page) and waits for the threads. With an in-process
     platform (which shares this process's interpreter, so nothing would overlap) the lists are
     fetched on the caller's thread, one after the other, as the caller reaches them.
+
+    A list with a parser in ``parsers`` (path -> function of a page) is handed over parsed: its
+    thread parses each page as it arrives, so a list waiting for the caller to reach it is held
+    as parsed objects, not as raw pages. A parser's error ends its list like a request's.
     """
 
     _DONE = object()
 
-    def __init__(self, client: ApiClient, paths: Sequence[str]) -> None:
+    def __init__(self, client: ApiClient, paths: Sequence[str],
+                 parsers: Mapping[str, Callable[[list[Any]], Any]] | None = None) -> None:
         self._client = client
+        self._parsers = dict(parsers or {})
         self._queues: dict[str, queue.SimpleQueue[Any]] = {p: queue.SimpleQueue() for p in paths}
         self._stop = threading.Event()
         self._pool: ThreadPoolExecutor | None = None
@@ -42,20 +49,23 @@ class Prefetch:
             self._pool.submit(self._fetch, path)
 
     def _fetch(self, path: str) -> None:
-        out = self._queues[path]
+        out, parse = self._queues[path], self._parsers.get(path)
         try:
             for page in self._client.pages(path):
-                out.put(page)
+                out.put(page if parse is None else parse(page))
                 if self._stop.is_set():
                     break
             out.put(self._DONE)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
             out.put(exc)
 
-    def pages(self, path: str) -> Iterator[list[Any]]:
-        """The pages of ``path`` in order; raises the error that ended its fetch."""
+    def pages(self, path: str) -> Iterator[Any]:
+        """The pages of ``path`` in order (parsed when it has a parser); raises the error that
+        ended its fetch."""
         if self._pool is None:
-            yield from self._client.pages(path)
+            parse = self._parsers.get(path)
+            for page in self._client.pages(path):
+                yield page if parse is None else parse(page)
             return
         source = self._queues[path]
         while (item := source.get()) is not self._DONE:

@@ -109,19 +109,31 @@ class SocialConnectProvider:
 
         After ``/me`` and ``/me/accounts``, the lists are independent: they are fetched
         concurrently (``ApiClient.prefetch``) and parsed in ``LISTS`` order as their pages
-        arrive, so the first error by that order is the one raised. A list the platform answers
-        ``not_found`` or ``invalid_http_method`` is recorded in ``live.unavailable``.
+        arrive, so the first error by that order is the one raised. Topics and users, which
+        name nothing read before them, are parsed by the thread that fetches them (the main
+        thread is busy with the profiles meanwhile), and added in that order too. A list the
+        platform answers ``not_found`` or ``invalid_http_method`` is recorded in
+        ``live.unavailable``.
         """
         wanted = default_lists(kinds) if lists is None else frozenset(lists)
         start = self.client.reads
         me = parse.parse_me(self.client.get("/me"))
         account, projects = self.find_account()
+        # the projects' own topics (every topic, each with its monitored profiles) are not kept:
+        # the topics list is read on its own
+        projects = [{k: v for k, v in p.items() if k != "topics"} if isinstance(p, dict) else p
+                    for p in projects]
         live = LiveState(account=account, me=me, resources={}, projects=projects)
         if not self._has_groups(account):
             wanted -= {"profilegroups"}
         names = [name for name in LISTS if name in wanted]
-        with self.client.prefetch([self._path(n) for n in names]) as fetched:
-            self._read_lists(live, lambda name: self._offered(live, name, fetched.pages), names)
+        shared = parse.Shared()  # one copy of each repeated text, flow item, stream
+        parsers = {self._path("topics"): lambda page: [parse.parse_topic(t, shared)
+                                                       for t in page],
+                   self._path("users"): lambda page: [parse.parse_user(u) for u in page]}
+        with self.client.prefetch([self._path(n) for n in names], parsers) as fetched:
+            self._read_lists(live, lambda name: self._offered(live, name, fetched.pages), names,
+                             shared)
         live.read_lists = frozenset(names) - set(live.unavailable)
         live.rate = self.client.rate
         live.reads = self.client.reads - start
@@ -145,25 +157,26 @@ class SocialConnectProvider:
             live.unavailable[name] = Unavailable(name, path, error)
 
     def _read_lists(self, live: LiveState, pages: Callable[[str], Iterator[list[Any]]],
-                    names: list[str]) -> None:
+                    names: list[str], shared: parse.Shared) -> None:
+        """Parse the lists ``names`` into ``live``: ``pages`` gives the topics' and users' pages
+        parsed (``Resource``s), the others' as the API sends them."""
         if "flows" in names:
             live.flows = [parse.parse_flow(f) for page in pages("flows") for f in page]
         if "connectedprofiles" in names:
-            live.connected_profiles = [parse.parse_connected_profile(c)
+            live.connected_profiles = [parse.parse_connected_profile(c, shared)
                                        for page in pages("connectedprofiles") for c in page]
-        profiles: list[Mapping[str, Any]] = []
+        members: dict[tuple[str, str], str] = {}  # (API type, service id) -> profile name
         if "profiles" in names:
             flows = {f.id: f.name for f in live.flows}
             for page in pages("profiles"):
-                self._add_profiles(live, page, flows)
-                profiles += page
+                self._add_profiles(live, page, flows, shared, members)
         if "topics" in names:
-            self._add(live, (parse.parse_topic(t) for page in pages("topics") for t in page))
+            self._add(live, (topic for page in pages("topics") for topic in page))
         if "profilegroups" in names:
             bodies = [g for page in pages("profilegroups") for g in page]
-            self._add_groups(live, profiles, bodies)
+            self._add_groups(live, members, bodies)
         if "users" in names:
-            self._add(live, (parse.parse_user(u) for page in pages("users") for u in page))
+            self._add(live, (user for page in pages("users") for user in page))
         if "userroles" in names:
             live.roles = [parse.parse_role(r) for page in pages("userroles") for r in page]
 
@@ -193,20 +206,25 @@ class SocialConnectProvider:
             live.resources[resource.key] = resource
 
     @staticmethod
-    def _add_profiles(live: LiveState, bodies: list[Mapping[str, Any]],
-                      flows: Mapping[int, str]) -> None:
+    def _add_profiles(live: LiveState, bodies: list[Mapping[str, Any]], flows: Mapping[int, str],
+                      shared: parse.Shared, members: dict[tuple[str, str], str]) -> None:
+        """Parse a page of profiles into ``live``, and note each one's name in ``members`` (the
+        groups name their members by type and service id): the page is not kept."""
+        resources, aliases = live.resources, live.profile_aliases
+        display_names = live.display_names
         for body in bodies:
-            resource = parse.parse_profile(body, flows)
-            live.resources[resource.key] = resource
-            prefix = parse.prefix_of(str(body["type"]))
-            live.profile_aliases[profile_ident(f"{prefix}/{body['service_id']}")] = resource.key
-            live.display_names[resource.key.ident] = str(body.get("displayname") or "")
+            resource = parse.parse_profile(body, flows, shared)
+            key = resource.key
+            resources[key] = resource
+            api_type, service_id = str(body["type"]), str(body["service_id"])
+            aliases[profile_ident(f"{parse.prefix_of(api_type)}/{service_id}")] = key
+            display_names[key.ident] = shared.text(str(body.get("displayname") or ""))
+            members[(api_type, service_id)] = resource.name
 
-    def _add_groups(self, live: LiveState, profiles: list[Mapping[str, Any]],
+    def _add_groups(self, live: LiveState, members: Mapping[tuple[str, str], str],
                     bodies: list[Mapping[str, Any]]) -> None:
-        names = {(str(p["type"]), str(p["service_id"])): parse.profile_name(p) for p in profiles}
         groups = {str(g["id"]): str(g["name"]) for g in bodies}
-        self._add(live, (parse.parse_profile_group(g, names, groups) for g in bodies))
+        self._add(live, (parse.parse_profile_group(g, members, groups) for g in bodies))
 
     def history(self, since: datetime | None = None,
                 object_ids: Iterable[str] = ()) -> list[HistoryEntry]:
