@@ -254,10 +254,18 @@ def _who(live: LiveState) -> str:
 
 def check_groups(desired: Mapping[ResourceKey, Resource], live: LiveState, result: DiffResult,
                  options: PlanOptions) -> list[Problem]:
-    groups = sorted((r for r in desired.values() if r.kind is Kind.PROFILE_GROUP),
-                    key=_place)
+    groups = [r for r in desired.values() if r.kind is Kind.PROFILE_GROUP]
     if not groups:
         return []
+    problems = _group_problems(desired, groups, live, result, options)
+    if problems:  # again in the order of the config's files and lines, for the messages' order
+        # (only now: an object's location may need its file parsed again, see config.source)
+        problems = _group_problems(desired, sorted(groups, key=_place), live, result, options)
+    return problems
+
+
+def _group_problems(desired: Mapping[ResourceKey, Resource], groups: list[Resource],
+                    live: LiveState, result: DiffResult, options: PlanOptions) -> list[Problem]:
     if live.account.features.get("profile_groups") is False:
         first = groups[0]
         return [Problem("this account does not have the profile groups feature; remove "
