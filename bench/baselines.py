@@ -6,6 +6,10 @@
   ``octodns-sync`` without ``--doit``.
 - One GET per object: every object of the account read on its own, timed against the served
   emulator (``per_object_read``), beside scsync's paged reads.
+- The platform's read floor (``paged_read_s``): the GETs a plan makes (``/me``, ``/me/accounts``
+  and the account's six paged lists, 200 items a page), by the least client that can make them:
+  pages in sequence within a list (each page's token is in the one before), four lists at a time,
+  the longest first, each page decoded from JSON and nothing else.
 """
 
 from __future__ import annotations
@@ -106,6 +110,37 @@ def run_octodns(n: int, out: Path, *, write: bool = True) -> Measured:
     if measured.returncode != 0:
         log.warning("octodns-sync exited %d: %s", measured.returncode, measured.stderr[-2000:])
     return measured
+
+
+# ----------------------------------------------------------------------------- paged read floor
+
+PLAN_LISTS = ("profiles", "topics", "connectedprofiles", "flows", "profilegroups", "users")
+
+
+def paged_read_s(base_url: str, token: str, account: int = ACCOUNT_ID) -> float:
+    """Seconds the least client takes to make a plan's reads against the served platform (see the
+    module's docstring): what no client's own code can save of a plan's read."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"},
+                      timeout=60, limits=httpx.Limits(max_keepalive_connections=4)) as client:
+        def listed(url: str | None) -> int:
+            count = 0
+            while url:
+                page = client.get(url).raise_for_status().json()["response"]
+                count += len(page["data"])
+                url = page["paging"]["next_url"]
+            return count
+
+        start = time.perf_counter()
+        client.get("/me").raise_for_status().json()
+        listed(f"/me/accounts?limit={PAGE}")
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(listed, [f"/{account}/settings/{name}?limit={PAGE}"
+                                   for name in PLAN_LISTS]))
+        return time.perf_counter() - start
 
 
 # ----------------------------------------------------------------------------- one GET per object

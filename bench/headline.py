@@ -10,9 +10,11 @@ prints them first; ``python -m bench.headline`` alone).
   the ratio of each pair, then their median and range. Peak memory likewise.
 - Apply against the rate-limit floor (``bench.apply``: 8 calls per 2 s window, 20 ms latency).
 - What is left, in every pair beside the plans: the start-up of a plan process (a fresh interpreter
-  importing exactly the modules ``scsync plan`` had imported when it exited) and PyYAML's C
-  parser composing the same config files; the plans less these, against the same targets, show
-  how much of a gap is scsync's own code and how much the interpreter and the parser.
+  importing exactly the modules ``scsync plan`` had imported when it exited), PyYAML's C parser
+  composing the same config files, and the platform's read floor (``bench.baselines``: the
+  plan's GETs made by the least client); the plans less these, against the same targets, show
+  how much of a gap is scsync's own code and how much the interpreter, the parser and the
+  platform.
 
 Every command is a fresh process, timed from spawn to exit (``bench.measure``); scsync's code is
 compiled to bytecode first and run without ``PYTHONDONTWRITEBYTECODE``, as after a ``pip install``.
@@ -119,6 +121,7 @@ class Pair:
     warm_emulator_cpu_s: float | None
     start: Measured  # a fresh interpreter importing what a plan imports
     parse_s: float  # PyYAML's C parser composing the config files
+    read_s: float  # the platform's read floor: the plan's GETs by the least client
 
 
 def _cpu(before: float | None, after: float | None) -> float | None:
@@ -186,7 +189,7 @@ def parse_s(config_dir: Path) -> float:
 def plan_pairs(n: int, pairs: int = PAIRS) -> tuple[list[Pair], int, list[str]]:
     """``pairs`` interleaved (cold plan, warm re-plan, octoDNS, start-up, parser) runs at N; the
     config's file count and the modules a plan imports."""
-    from bench.baselines import run_octodns, write_octodns
+    from bench.baselines import paged_read_s, run_octodns, write_octodns
     from bench.gen import generate
     from bench.gen_write import write_settings
     from bench.plan import cold_plan, emulator, plan_env, scsync_plan
@@ -219,10 +222,11 @@ def plan_pairs(n: int, pairs: int = PAIRS) -> tuple[list[Pair], int, list[str]]:
             if octo.returncode != 0:
                 raise RuntimeError(f"octodns-sync failed: {octo.stderr[-2000:]}")
             start, parsed = start_of(modules), parse_s(gen.config_dir)
+            read = paged_read_s(server.base_url, server.token)
             log.info("headline %d, pair %d: cold %.2f s, warm %.2f s, octoDNS %.2f s, start-up "
-                     "%.2f s, parser %.2f s", n, i, cold.wall_s, warm.wall_s, octo.wall_s,
-                     start.wall_s, parsed)
-            found.append(Pair(cold, warm, octo, cpu, warm_cpu, start, parsed))
+                     "%.2f s, parser %.2f s, read floor %.2f s", n, i, cold.wall_s, warm.wall_s,
+                     octo.wall_s, start.wall_s, parsed, read)
+            found.append(Pair(cold, warm, octo, cpu, warm_cpu, start, parsed, read))
     return found, len(gen.files), modules
 
 
@@ -249,15 +253,19 @@ def plan_figures(n: int, found: list[Pair]) -> list[Figure]:
                           0.7 if n == 50_000 else None,
                           "the cold plan's process; the start-up alone (interpreter and imports): "
                           f"{statistics.median(p.start.peak_rss_mb for p in found):.0f} MB"))
-    own_cold = [c - st - pa for c, st, pa in zip(cold, starts, parses, strict=True)]
-    own_warm = [w - st for w, st in zip(warm, starts, strict=True)]
-    start_note = (f"start-up (a fresh interpreter importing what the plan imports): {_s(starts)}")
+    reads = [p.read_s for p in found]
+    own_cold = [p.cold.wall_s - p.start.wall_s - p.parse_s - p.read_s for p in found]
+    own_warm = [p.warm.wall_s - p.start.wall_s - p.read_s for p in found]
+    left = (f"start-up (a fresh interpreter importing what the plan imports): {_s(starts)}; "
+            f"the platform's read floor (the plan's GETs by the least client): {_s(reads)}")
     figures += [
-        Figure(f"cold plan of {n:,}, less the start-up and PyYAML's C parser / octoDNS",
-               _s(own_cold), _s(octo), [c / o for c, o in zip(own_cold, octo, strict=True)],
-               targets[0], f"{start_note}; the C parser composing the config: {_s(parses)}"),
-        Figure(f"warm re-plan of {n:,}, less the start-up / octoDNS", _s(own_warm), _s(octo),
-               [w / o for w, o in zip(own_warm, octo, strict=True)], targets[1], start_note),
+        Figure(f"cold plan of {n:,}, less the start-up, PyYAML's C parser and the platform's "
+               "read floor / octoDNS", _s(own_cold), _s(octo),
+               [c / o for c, o in zip(own_cold, octo, strict=True)], targets[0],
+               f"{left}; the C parser composing the config: {_s(parses)}"),
+        Figure(f"warm re-plan of {n:,}, less the start-up and the platform's read floor / "
+               "octoDNS", _s(own_warm), _s(octo),
+               [w / o for w, o in zip(own_warm, octo, strict=True)], targets[1], left),
     ]
     return figures
 
