@@ -1,5 +1,6 @@
-"""Loading an account's config directory: find the files, render templates, parse YAML with a
-source map, validate every object, and merge the objects into one desired state.
+"""Loading an account's config directory: find the files, render templates, parse YAML (a source
+map only when a problem needs a location), validate every object, and merge the objects into one
+desired state.
 
 Every problem in every file is collected; ``load_config`` raises one ``ConfigError`` with all of
 them (sorted by place), or returns a ``Config``. Parse trees are dropped file by file.
@@ -25,7 +26,7 @@ from scsync.config.files import SETTINGS_FILE, discover
 from scsync.config.model_settings import SETTINGS_KEYS, Settings
 from scsync.config.source import Source
 from scsync.config.validate import validate_object
-from scsync.config.yamlfast import YamlProblem, load
+from scsync.config.yamlfast import YamlProblem, values
 from scsync.errors import ConfigError, Location, Problem, shown_path
 from scsync.resources import Kind, Resource, ResourceKey, address
 from scsync.safefiles import (
@@ -85,16 +86,16 @@ def decode(raw: bytes, shown: str, *, empty_ok: bool = False) -> str | Problem:
 
 
 def parse(text: str, source: Source) -> Any:
-    """The file's data (positions kept in ``source``), or a Problem."""
+    """The file's data (``source`` keeps the text, for positions asked later), or a Problem."""
     try:
-        loaded = load(text)
+        data = values(text)
     except YamlProblem as exc:
         return _colour_hint(text, source) or source.at(exc.message, exc.line, exc.col)
-    if loaded.data is None:
+    if data is None:
         return source.at("the file holds no settings (only comments); add settings or remove it",
                          1, 1)
-    source.positions = loaded.positions
-    return loaded.data
+    source.text = text
+    return data
 
 
 _ANY_UNQUOTED_COLOUR = re.compile(r"[{,\s]color\s*:\s*(#[0-9A-Fa-f]+)")
@@ -141,7 +142,6 @@ class _Loading:
             except TemplateProblem as exc:
                 self.problems.append(Problem(exc.message, Location(shown, exc.line, 1)))
                 return None
-        source.lines = text.splitlines()
         data = parse(text, source)
         if isinstance(data, Problem):
             self.problems.append(data)
@@ -214,7 +214,7 @@ class _Loading:
             self.desired[resource.key] = resource
 
     def unquoted_colour(self, kind: Kind, name: str, source: Source, base: tuple[Any, ...]) -> None:
-        line = source.positions[(*base, "color")][0]
+        line = source.location((*base, "color"), at_key=True).line
         match = _UNQUOTED_COLOUR.match(source.raw_line(line))
         if match and match.group(1):
             colour = match.group(1)

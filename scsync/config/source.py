@@ -1,9 +1,10 @@
 """One loaded config file: its path relative to the config directory, its source map, and the
 making of located problems (``PATH:LINE:COL: ADDRESS FIELD: MESSAGE``).
 
-A file read from disk drops its source map once loaded (``release``): a map holds an entry per
-YAML node, as much memory as the values. A location asked for later (a plan-time problem)
-parses the file again, once."""
+A load makes no source map (a map holds an entry per YAML node, as much memory as the values):
+the first location asked for parses the file's text again, with positions, once. A file read
+from disk drops its text once loaded (``release``) and is read again for a location asked later
+(a plan-time problem); a rendered template keeps its rendered text."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from scsync.errors import Location, Problem
 
-if TYPE_CHECKING:  # the parser only when a released map is needed again
+if TYPE_CHECKING:  # the parser only when a map is needed
     from scsync.config.yamlfast import Path_, Pos
 
 RENDERED_NOTE = " (the line is in the rendered text)"
@@ -21,29 +22,36 @@ RENDERED_NOTE = " (the line is in the rendered text)"
 
 @dataclass(slots=True)
 class Source:
-    """A parsed file: ``path`` as shown to users, ``positions`` from the YAML walk."""
+    """A parsed file: ``path`` as shown to users, ``positions`` from the YAML walk (made on
+    first use from ``text``, or from ``file`` once the text is released)."""
 
     path: str
     positions: dict[Path_, Pos] = field(default_factory=dict)
     template: bool = False
-    lines: list[str] = field(default_factory=list)
+    text: str | None = None
+    """The text the values were parsed from (a template's rendered text), while kept."""
     file: Path | None = None
     """The file on disk whose text this is, when the map can be made again from it (not for a
     rendered template)."""
 
     def release(self) -> None:
-        """Drop the source map of a file that can be parsed again (see the module docstring)."""
+        """Drop the text and source map of a file that can be read again (see the module
+        docstring)."""
         if self.file is not None:
-            self.positions, self.lines = {}, []
+            self.positions, self.text = {}, None
 
     def _positions(self) -> dict[Path_, Pos]:
-        if not self.positions and self.file is not None:
+        if not self.positions and (self.text is not None or self.file is not None):
             from scsync.config.yamlfast import YamlProblem, load
 
             try:
-                self.positions = load(self.file.read_text(encoding="utf-8-sig")).positions
+                text = self.text
+                if text is None and self.file is not None:
+                    text = self.file.read_text(encoding="utf-8-sig")
+                if text is not None:
+                    self.positions = load(text).positions
             except (OSError, UnicodeError, YamlProblem):  # changed since: the file's start
-                self.file = None
+                self.file = self.text = None
         return self.positions
 
     def location(self, path: Path_, *, at_key: bool = False) -> Location:
@@ -72,4 +80,6 @@ class Source:
         return Problem(text, Location(self.path, line, col))
 
     def raw_line(self, line: int) -> str:
-        return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        """Line ``line`` of the kept text ("" once released)."""
+        lines = (self.text or "").splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else ""

@@ -1,5 +1,7 @@
 """The fast YAML path: PyYAML's C parser composes nodes (which carry line and column), and one
-walk turns them into plain values with YAML 1.2 core scalars and a source map of positions.
+walk turns them into plain values with YAML 1.2 core scalars: ``values`` (what a load needs), or
+``load``, which also makes a source map of positions (asked for only when a problem needs a
+location, by parsing that file's text again).
 
 Duplicate keys, unknown tags, recursive aliases, runaway alias expansion ("billion laughs"),
 nesting deeper than ``MAX_DEPTH`` and numbers too long to convert are refused here with a
@@ -148,8 +150,9 @@ class _Walker:
     """Turns a composed node graph into values, counting the values that aliases expand to (a
     collection visited again) against ``budget``, so alias bombs cost bounded time and memory."""
 
-    def __init__(self, budget: int) -> None:
+    def __init__(self, budget: int, *, record: bool = True) -> None:
         self.budget = budget
+        self.record = record
         self.positions: dict[Path_, Pos] = {}
         self.active: set[int] = set()
         self.seen: set[int] = set()
@@ -157,7 +160,8 @@ class _Walker:
 
     def value(self, node: yaml.Node, path: Path_, key_pos: tuple[int, int]) -> Any:
         mark = node.start_mark
-        self.positions[path] = (key_pos[0], key_pos[1], mark.line + 1, mark.column + 1)
+        if self.record:
+            self.positions[path] = (key_pos[0], key_pos[1], mark.line + 1, mark.column + 1)
         if self.reusing:
             self.budget -= 1
             if self.budget < 0:
@@ -200,22 +204,28 @@ class _Walker:
             _unsupported(node)
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = self._key(key_node)
+            key = _key(key_node)
             mark = key_node.start_mark
             if key in out:
-                first = self.positions[(*path, key)]
-                raise YamlProblem(f'duplicate key "{key}" (first defined at line {first[0]})',
-                                  mark.line + 1, mark.column + 1)
+                raise _duplicate(node, key, mark)
             out[key] = self.value(value_node, (*path, key), (mark.line + 1, mark.column + 1))
         return out
 
-    def _key(self, node: yaml.Node) -> Any:
-        if not isinstance(node, yaml.ScalarNode):
-            mark = node.start_mark
-            raise YamlProblem("a mapping key must be a plain value, not a list or mapping",
-                              mark.line + 1, mark.column + 1)
-        key = _scalar(node)
-        return key if isinstance(key, str) else node.value
+
+def _key(node: yaml.Node) -> Any:
+    if not isinstance(node, yaml.ScalarNode):
+        mark = node.start_mark
+        raise YamlProblem("a mapping key must be a plain value, not a list or mapping",
+                          mark.line + 1, mark.column + 1)
+    key = _scalar(node)
+    return key if isinstance(key, str) else node.value
+
+
+def _duplicate(node: yaml.MappingNode, key: Any, mark: yaml.Mark) -> YamlProblem:
+    """The problem of ``key`` given again (at ``mark``) in ``node``, naming its first line."""
+    first = next(k.start_mark.line + 1 for k, _ in node.value if _key(k) == key)
+    return YamlProblem(f'duplicate key "{key}" (first defined at line {first})',
+                       mark.line + 1, mark.column + 1)
 
 
 def _unsupported(node: yaml.Node) -> None:
@@ -305,7 +315,83 @@ def _check_depth(text: str) -> None:
 
 
 def load(text: str) -> Loaded:
-    """Parse one YAML document. Raises ``YamlProblem`` (with 1-based line/col) on any problem."""
+    """Parse one YAML document with its source map. Raises ``YamlProblem`` (with 1-based
+    line/col) on any problem."""
+    root = _compose(text)
+    if root is None:
+        return Loaded(None, {})
+    walker = _Walker(budget=_budget(text))
+    data = walker.value(root, (), (root.start_mark.line + 1, root.start_mark.column + 1))
+    return Loaded(data, walker.positions)
+
+
+def values(text: str) -> Any:
+    """The plain values of one YAML document, as ``load(text).data`` without the source map;
+    raises the same ``YamlProblem`` as ``load``."""
+    root = _compose(text)
+    if root is None:
+        return None
+    if "&" in text:  # anchors, so maybe aliases: the walk that counts what they expand to
+        walker = _Walker(budget=_budget(text), record=False)
+        return walker.value(root, (), (0, 0))
+    return _Plain().value(root, 0)
+
+
+def _budget(text: str) -> int:
+    return len(text) // 4 + 10_000
+
+
+class _Plain:
+    """The walk of ``_Walker`` for a document without anchors (no node is visited twice),
+    tracking only the depth. Each collection's scalar items are converted in its own loop."""
+
+    def value(self, node: yaml.Node, depth: int) -> Any:
+        if node.__class__ is yaml.ScalarNode:
+            return node.value if node.tag == _STR else _scalar(node)
+        if node.__class__ is yaml.SequenceNode:
+            return self.sequence(node, depth)
+        return self.mapping(cast(yaml.MappingNode, node), depth)
+
+    def sequence(self, node: yaml.SequenceNode, depth: int) -> list[Any]:
+        if node.tag != _SEQ:
+            _unsupported(node)
+        items = node.value
+        if depth >= MAX_DEPTH and items:
+            raise _too_deep(items[0].start_mark)
+        out: list[Any] = []
+        append = out.append
+        scalar = yaml.ScalarNode
+        for item in items:
+            if item.__class__ is scalar:
+                append(item.value if item.tag == _STR else _scalar(item))
+            else:
+                append(self.value(item, depth + 1))
+        return out
+
+    def mapping(self, node: yaml.MappingNode, depth: int) -> dict[Any, Any]:
+        if node.tag != _MAP:
+            _unsupported(node)
+        deep = depth >= MAX_DEPTH
+        out: dict[Any, Any] = {}
+        scalar = yaml.ScalarNode
+        for key_node, value_node in node.value:
+            if key_node.__class__ is scalar and key_node.tag == _STR:
+                key = key_node.value
+            else:
+                key = _key(key_node)
+            if key in out:
+                raise _duplicate(node, key, key_node.start_mark)
+            if deep:
+                raise _too_deep(value_node.start_mark)
+            if value_node.__class__ is scalar:
+                out[key] = value_node.value if value_node.tag == _STR else _scalar(value_node)
+            else:
+                out[key] = self.value(value_node, depth + 1)
+        return out
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The composed node graph of ``text`` (None for an empty document)."""
     try:
         _check_depth(text)
         root = yaml.compose(text, Loader=_Core12Loader)
@@ -322,11 +408,7 @@ def load(text: str) -> Loaded:
                           line, col) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(f"not valid YAML: {exc}", 1, 1) from None
-    if root is None:
-        return Loaded(None, {})
-    walker = _Walker(budget=len(text) // 4 + 10_000)
-    data = walker.value(root, (), (root.start_mark.line + 1, root.start_mark.column + 1))
-    return Loaded(data, walker.positions)
+    return root
 
 
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
