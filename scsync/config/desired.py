@@ -19,6 +19,7 @@ from scsync.config.source import Source
 from scsync.config.yamlfast import Path_
 from scsync.resources import SOCIAL_LINKS, Kind, Resource
 
+_NONE: frozenset[str] = frozenset()  # shared by every object that ignores no changes
 
 def plain(value: Any) -> Any:
     """A model value as plain JSON-ready data."""
@@ -30,9 +31,8 @@ def plain(value: Any) -> Any:
 
 
 def _profile_fields(obj: Strict) -> dict[str, Any]:
-    given = obj.model_fields_set
-    return {name: plain(getattr(obj, name)) for name in type(obj).model_fields
-            if name in given and name not in obj.not_settings}
+    # the given fields (nested models whole), in the model's order: ``plain`` of each, in one call
+    return obj.model_dump(include=obj.model_fields_set, exclude=set(obj.not_settings))
 
 
 def _topic_fields(name: str, obj: Topic) -> dict[str, Any]:
@@ -70,7 +70,7 @@ def fields_of(kind: Kind, name: str, obj: Strict) -> dict[str, Any]:
 def _ignored(kind: Kind, obj: Strict) -> frozenset[str]:
     lifecycle = getattr(obj, "lifecycle", None)
     if lifecycle is None:
-        return frozenset()
+        return _NONE
     names = set(lifecycle.ignore_changes)
     if kind is Kind.USER and "social_links" in names:
         names.discard("social_links")

@@ -23,9 +23,10 @@ from scsync.config.config import Config
 from scsync.config.desired import build
 from scsync.config.diagnose import problems_of, suggest
 from scsync.config.files import SETTINGS_FILE, discover
+from scsync.config.model_common import Strict
 from scsync.config.model_settings import SETTINGS_KEYS, Settings
 from scsync.config.source import Source
-from scsync.config.validate import validate_object
+from scsync.config.validate import validate_models, validate_object
 from scsync.config.yamlfast import YamlProblem, values
 from scsync.errors import ConfigError, Location, Problem, shown_path
 from scsync.resources import Kind, Resource, ResourceKey, address
@@ -189,21 +190,25 @@ class _Loading:
                 f"{kind.config_section} must be a mapping of NAME: settings",
                 (kind.config_section,)))
             return
+        section = kind.config_section
+        validated = validate_models(kind, value)
         for name, data in value.items():
             if len(self.desired) >= self.max_objects:
                 if not self.full:
-                    self.problems.append(source.problem(too_many_objects(), (kind.config_section,
-                                                                             name), at_key=True))
+                    self.problems.append(source.problem(too_many_objects(), (section, name),
+                                                        at_key=True))
                 self.full = True
                 return
-            self.object(kind, str(name), data, source)
+            name = str(name)
+            self.object(kind, name, data, source, (section, name), validated.get(name))
 
-    def object(self, kind: Kind, name: str, data: Any, source: Source) -> None:
-        base = (kind.config_section, name)
+    def object(self, kind: Kind, name: str, data: Any, source: Source, base: tuple[str, str],
+               validated: Strict | None) -> None:
         if isinstance(data, dict) and "color" in data and data["color"] is None:
             self.unquoted_colour(kind, name, source, base)
-        obj, problems = validate_object(kind, name, data, source, base)
-        self.problems.extend(problems)
+        obj, problems = validate_object(kind, name, data, source, base, validated)
+        if problems:
+            self.problems.extend(problems)
         if obj is None:
             return
         resource = build(kind, name, obj, source, base)

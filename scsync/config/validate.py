@@ -1,12 +1,14 @@
-"""Validation of one config object against its model: the object's key (handle forms, e-mails),
-its fields (pydantic), rules between fields, and ``lifecycle.ignore_changes`` names."""
+"""Validation of config objects against their models: the object's key (handle forms, e-mails),
+its fields (pydantic; a section's objects in one pass per model, each object on its own only
+when a problem needs telling), rules between fields, and ``lifecycle.ignore_changes`` names."""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from scsync.config.diagnose import field_path, problems_of, suggest
 from scsync.config.handles import profile_name_problem
@@ -51,22 +53,50 @@ def settable_fields(kind: Kind, model: type[Strict]) -> list[str]:
     return [f for f in model.model_fields if f not in model.not_settings]
 
 
-def validate_object(kind: Kind, name: str, data: Any, source: Source,
-                    base: Path_) -> tuple[Strict | None, list[Problem]]:
-    """The validated model of one object and every problem found in it."""
-    where = address(kind, name)
+@functools.cache
+def _many(model: type[Strict]) -> TypeAdapter[dict[str, Strict]]:
+    return TypeAdapter(dict[str, model])  # type: ignore[valid-type]
+
+
+def validate_models(kind: Kind, objects: dict[str, Any]) -> dict[str, Strict]:
+    """The models of a section's objects (name -> data), validated in one pass per model: every
+    object of a model whose objects all validate (the others are left to ``validate_object``,
+    which tells their problems)."""
+    groups: dict[type[Strict], dict[str, Any]] = {}
+    for name, data in objects.items():
+        model = model_for(kind, str(name))
+        if model is not None:
+            groups.setdefault(model, {})[str(name)] = {} if data is None else data
+    found: dict[str, Strict] = {}
+    for model, group in groups.items():
+        try:
+            found.update(_many(model).validate_python(group))
+        except ValidationError:
+            continue
+    return found
+
+
+def validate_object(kind: Kind, name: str, data: Any, source: Source, base: Path_,
+                    obj: Strict | None = None) -> tuple[Strict | None, list[Problem]]:
+    """The validated model of one object and every problem found in it (``obj``: its model
+    already validated by ``validate_models``)."""
     bad_key = key_problem(kind, name)
-    model = model_for(kind, name)
+    where = address(kind, name)
     problems = [source.problem(bad_key, base, address=where, at_key=True)] if bad_key else []
+    model = model_for(kind, name)
     if model is None:
         return None, problems
-    try:
-        obj = model.model_validate({} if data is None else data)
-    except ValidationError as exc:
-        return None, problems + problems_of(exc, model, source, base, where)
-    problems += [source.problem(message, (*base, *_loc(path)), address=where, field=path)
-                 for path, message in obj.problems()]
-    problems += _ignore_problems(kind, model, obj, source, base, where)
+    if obj is None:
+        try:
+            obj = model.model_validate({} if data is None else data)
+        except ValidationError as exc:
+            return None, problems + problems_of(exc, model, source, base, where)
+    rules = obj.problems()
+    if rules:
+        problems += [source.problem(message, (*base, *_loc(path)), address=where, field=path)
+                     for path, message in rules]
+    if getattr(obj, "lifecycle", None) is not None:
+        problems += _ignore_problems(kind, model, obj, source, base, where)
     return (None if bad_key else obj), problems
 
 
