@@ -6,9 +6,11 @@ a miss. Only successful loads are stored, under ``<config dir>/.scsync/cache/``,
 account (a new entry replaces the old). ``${env:}`` references stay unresolved in a loaded
 config, so the cache holds no secret.
 
-Entries are ``marshal``-ed plain values (never pickle: loading a planted file must not run code),
-base64-encoded so that the file is text. An unreadable, corrupt or mismatching entry is ignored and
-rebuilt; a cache directory that cannot be written is skipped silently.
+Entries are ``marshal``-ed plain values (never pickle: loading a planted file must not run code)
+in the planner's own shapes (each resource's fields as they are, its key's matching form beside
+it), so that a hit is little more than ``marshal.loads``; base64-encoded so that the file is text.
+An unreadable, corrupt or mismatching entry is ignored and rebuilt; a cache directory that cannot
+be written is skipped silently.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = Path(".scsync") / "cache"
 ENTRY = "config.cache"
-HEADER = b"scsync-config-cache 2 "
+HEADER = b"scsync-config-cache 3 "
 # the code a loaded config depends on
 _CODE = ("config", "resources.py", "errors.py", "safefiles.py")
 
@@ -148,18 +150,18 @@ def _plain_location(loc: Location | None) -> tuple[str, int, int] | None:
 
 
 def _plain_locations(locations: Mapping[str, Location]) -> Any:
-    """(file, base path) when the locations can be worked out again from the file (they are
-    not, unless a problem needs them); else every location (a rendered template's)."""
+    """(file, name) when the locations can be worked out again from the file (they are not,
+    unless a problem needs them); else every location (a rendered template's)."""
     if isinstance(locations, Locations) and locations.source.file is not None:
-        return (locations.source.path, locations.base)
+        return (locations.source.path, locations.name)
     return {k: _plain_location(v) for k, v in locations.items()}
 
 
 def _plain_config(config: Config) -> tuple[Any, ...]:
     settings = config.settings.model_dump(mode="python", exclude_unset=True)
-    resources = [(r.kind.value, r.name, r.fields, r.id, sorted(r.ignore_changes),
+    resources = [(r.kind.value, key.ident, r.name, r.fields, r.id, tuple(sorted(r.ignore_changes)),
                   r.previous_names, _plain_locations(r.locations))
-                 for r in config.desired.values()]
+                 for key, r in config.desired.items()]
     warnings = [(p.message, _plain_location(p.location), p.address, p.field, p.warning)
                 for p in config.warnings]
     return settings, resources, warnings, config.digest()
@@ -169,24 +171,30 @@ def _location(plain: tuple[str, int, int] | None) -> Location | None:
     return None if plain is None else Location(*plain)
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 def _config_of(plain: tuple[Any, ...], root: Path) -> Config:
     settings_data, resources, warnings, digest = plain
     kinds = {kind.value: kind for kind in Kind}
     sources: dict[str, Source] = {}
     desired: dict[ResourceKey, Resource] = {}
-    for kind, name, fields, id_, ignored, previous, plain_locations in resources:
-        previous = tuple(previous)
+    for kind_name, ident, name, fields, id_, ignored, previous, plain_locations in resources:
+        kind, previous = kinds[kind_name], tuple(previous)
         locations: Mapping[str, Location]
-        if isinstance(plain_locations, tuple):
-            path, base = plain_locations
-            source = sources.get(path) or sources.setdefault(path, Source(path, file=root / path))
-            locations = Locations(kinds[kind], fields, previous, source, tuple(base))
+        if plain_locations.__class__ is tuple:
+            path, located = plain_locations
+            source = sources.get(path)
+            if source is None:
+                source = sources[path] = Source(path, file=root / path)
+            locations = Locations(kind, fields, previous, source, located)
         else:
             locations = {k: Location(*v) for k, v in plain_locations.items()}
-        resource = Resource(kind=kinds[kind], name=name, fields=fields, id=id_,
-                            ignore_changes=frozenset(ignored), previous_names=previous,
-                            locations=locations)
-        desired[resource.key] = resource
+        resource = Resource(kind, name, fields, id_, frozenset(ignored) if ignored else _NONE,
+                            previous, locations)
+        key = ResourceKey(kind, ident)  # the stored matching form of ``name``
+        resource._key = (name, key)  # what ``Resource.key`` would work out again
+        desired[key] = resource
     problems = [Problem(message, _location(loc), address, field, warning)
                 for message, loc, address, field, warning in warnings]
     config = Config(root=root, settings=Settings.model_validate(settings_data), desired=desired,

@@ -16,7 +16,6 @@ from scsync.config.locations import Locations
 from scsync.config.model_common import Strict
 from scsync.config.model_objects import ProfileGroup, Topic, User
 from scsync.config.source import Source
-from scsync.config.yamlfast import Path_
 from scsync.resources import SOCIAL_LINKS, Kind, Resource
 
 _NONE: frozenset[str] = frozenset()  # shared by every object that ignores no changes
@@ -78,10 +77,10 @@ def _ignored(kind: Kind, obj: Strict) -> frozenset[str]:
     return frozenset(names)
 
 
-def build(kind: Kind, name: str, obj: Strict, source: Source, base: Path_) -> Resource:
-    """The desired resource of a validated object found at ``base`` in ``source``."""
+def build(kind: Kind, name: str, obj: Strict, source: Source) -> Resource:
+    """The desired resource of validated object ``name`` of ``kind`` in ``source``."""
     fields = fields_of(kind, name, obj)
-    previous = tuple(getattr(obj, "previous_names", ()))
+    previous = tuple(obj.__dict__.get("previous_names", ()))  # (not a field of every model)
     return Resource(kind=kind, name=name, fields=fields, ignore_changes=_ignored(kind, obj),
                     previous_names=previous,
-                    locations=Locations(kind, fields, previous, source, base))
+                    locations=Locations(kind, fields, previous, source, name))

@@ -86,10 +86,11 @@ def decode(raw: bytes, shown: str, *, empty_ok: bool = False) -> str | Problem:
     return text
 
 
-def parse(text: str, source: Source) -> Any:
-    """The file's data (``source`` keeps the text, for positions asked later), or a Problem."""
+def parse(text: str, source: Source, strings: dict[str, str] | None = None) -> Any:
+    """The file's data (``source`` keeps the text, for positions asked later), or a Problem;
+    ``strings``: see ``yamlfast.values``."""
     try:
-        data = values(text)
+        data = values(text, strings)
     except YamlProblem as exc:
         return _colour_hint(text, source) or source.at(exc.message, exc.line, exc.col)
     if data is None:
@@ -125,6 +126,7 @@ class _Loading:
         self.desired: dict[ResourceKey, Resource] = {}
         self.settings_data: dict[str, Any] = {}
         self.settings_source: Source | None = None
+        self.strings: dict[str, str] = {}  # every text value once (flows, URLs, profile names)
 
     def read(self, path: Path, variables: dict[str, Any] | None) -> tuple[Any, Source] | None:
         shown = shown_path(path)
@@ -143,7 +145,7 @@ class _Loading:
             except TemplateProblem as exc:
                 self.problems.append(Problem(exc.message, Location(shown, exc.line, 1)))
                 return None
-        data = parse(text, source)
+        data = parse(text, source, self.strings)
         if isinstance(data, Problem):
             self.problems.append(data)
             return None
@@ -211,7 +213,7 @@ class _Loading:
             self.problems.extend(problems)
         if obj is None:
             return
-        resource = build(kind, name, obj, source, base)
+        resource = build(kind, name, obj, source)
         existing = self.desired.get(resource.key)
         if existing is not None:
             self.problems.append(duplicate(existing, resource))

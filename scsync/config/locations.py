@@ -21,20 +21,26 @@ _ITEM_LISTS = (*FLOW_LIST_FIELDS, "streams", "profiles", "groups")
 class Locations(Mapping[str, Location]):
     """The locations of one object's fields in ``source``, worked out on first use."""
 
-    __slots__ = ("kind", "fields", "previous", "source", "base", "_found")
+    __slots__ = ("kind", "fields", "previous", "source", "name", "_found")
 
     def __init__(self, kind: Kind, fields: dict[str, Any], previous: tuple[str, ...],
-                 source: Source, base: Path_) -> None:
+                 source: Source, name: str) -> None:
         self.kind, self.fields, self.previous = kind, fields, previous
-        self.source, self.base = source, base
+        self.source, self.name = source, name
         self._found: dict[str, Location] | None = None
+
+    @property
+    def base(self) -> Path_:
+        """The object's path in its file: (section, name)."""
+        return (self.kind.config_section, self.name)
 
     def _all(self) -> dict[str, Location]:
         if self._found is None:
-            found = _locations(self.kind, self.fields, self.source, self.base)
+            base = self.base
+            found = _locations(self.kind, self.fields, self.source, base)
             for index in range(len(self.previous)):
                 found[f"previous_names[{index}]"] = self.source.location(
-                    (*self.base, "previous_names", index))
+                    (*base, "previous_names", index))
             self._found = found
         return self._found
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import yaml
 
@@ -39,6 +39,7 @@ _SCAN_ABOVE = 4 * MAX_DEPTH
 # The scan may count a level or two too many on odd keys: it refuses only files clearly too deep,
 # and leaves those near the limit to the walk's exact count.
 _SCAN_MARGIN = 16
+_TAGS_LENGTH, _TAGS_KEPT = 40, 20_000  # the plain scalars whose tags ``resolve`` keeps
 _MAX_INT_BITS = 3 * 4000  # below Python's 4300-digit limit of int <-> str conversion
 _PREFIX_CHARS = r"[ \t?:-]"  # what may come before a block collection's first key or item
 _BRACKET = re.compile(r"[\[\]{}]")
@@ -60,16 +61,26 @@ class _Core12Loader(yaml.CSafeLoader):
     """CSafeLoader with the YAML 1.2 core schema's implicit resolvers (``Yes`` is a string)."""
 
     yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}
+    # The tags of short plain scalars met before (keys and repeated values, mostly): a look-up
+    # instead of the resolvers' regexes.
+    plain_tags: ClassVar[dict[str, str]] = {}
 
     # The C composer calls these once per node: PyYAML's general versions (path resolvers,
     # wildcard resolvers) cost a sixth of a large load; this loader has neither.
     def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode:
-            if implicit[0]:
-                for tag, regex in self.yaml_implicit_resolvers.get(value[:1], ()):
+            if not implicit[0]:
+                return _STR
+            tag = self.plain_tags.get(value)
+            if tag is None:
+                tag = _STR
+                for candidate, regex in self.yaml_implicit_resolvers.get(value[:1], ()):
                     if regex.match(value):
-                        return tag
-            return _STR
+                        tag = candidate
+                        break
+                if len(value) <= _TAGS_LENGTH and len(self.plain_tags) < _TAGS_KEPT:
+                    self.plain_tags[value] = tag
+            return tag
         return _SEQ if kind is yaml.SequenceNode else _MAP
 
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
@@ -325,16 +336,17 @@ def load(text: str) -> Loaded:
     return Loaded(data, walker.positions)
 
 
-def values(text: str) -> Any:
+def values(text: str, strings: dict[str, str] | None = None) -> Any:
     """The plain values of one YAML document, as ``load(text).data`` without the source map;
-    raises the same ``YamlProblem`` as ``load``."""
+    raises the same ``YamlProblem`` as ``load``. Text values equal to one in ``strings`` are that
+    one (kept once however often a load meets them), and new ones are added to it."""
     root = _compose(text)
     if root is None:
         return None
     if "&" in text:  # anchors, so maybe aliases: the walk that counts what they expand to
         walker = _Walker(budget=_budget(text), record=False)
         return walker.value(root, (), (0, 0))
-    return _Plain().value(root, 0)
+    return _Plain({} if strings is None else strings).value(root, 0)
 
 
 def _budget(text: str) -> int:
@@ -345,9 +357,12 @@ class _Plain:
     """The walk of ``_Walker`` for a document without anchors (no node is visited twice),
     tracking only the depth. Each collection's scalar items are converted in its own loop."""
 
+    def __init__(self, strings: dict[str, str]) -> None:
+        self.text = strings.setdefault
+
     def value(self, node: yaml.Node, depth: int) -> Any:
         if node.__class__ is yaml.ScalarNode:
-            return node.value if node.tag == _STR else _scalar(node)
+            return self.text(node.value, node.value) if node.tag == _STR else _scalar(node)
         if node.__class__ is yaml.SequenceNode:
             return self.sequence(node, depth)
         return self.mapping(cast(yaml.MappingNode, node), depth)
@@ -359,11 +374,11 @@ class _Plain:
         if depth >= MAX_DEPTH and items:
             raise _too_deep(items[0].start_mark)
         out: list[Any] = []
-        append = out.append
+        append, text = out.append, self.text
         scalar = yaml.ScalarNode
         for item in items:
             if item.__class__ is scalar:
-                append(item.value if item.tag == _STR else _scalar(item))
+                append(text(item.value, item.value) if item.tag == _STR else _scalar(item))
             else:
                 append(self.value(item, depth + 1))
         return out
@@ -373,7 +388,7 @@ class _Plain:
             _unsupported(node)
         deep = depth >= MAX_DEPTH
         out: dict[Any, Any] = {}
-        scalar = yaml.ScalarNode
+        scalar, text = yaml.ScalarNode, self.text
         for key_node, value_node in node.value:
             if key_node.__class__ is scalar and key_node.tag == _STR:
                 key = key_node.value
@@ -384,7 +399,8 @@ class _Plain:
             if deep:
                 raise _too_deep(value_node.start_mark)
             if value_node.__class__ is scalar:
-                out[key] = value_node.value if value_node.tag == _STR else _scalar(value_node)
+                out[key] = (text(value_node.value, value_node.value) if value_node.tag == _STR
+                            else _scalar(value_node))
             else:
                 out[key] = self.value(value_node, depth + 1)
         return out
