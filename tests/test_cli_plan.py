@@ -13,6 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from scsync.config.cache import CACHE_DIR, ENTRY
 from scsync.providers import http
 from tests import cli_support
 from tests.cli_support import (
@@ -347,6 +348,19 @@ def test_plan_time_errors_have_path_line_col_from_the_working_directory(
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr.splitlines() == PLAN_TIME_ERRORS
     assert account.emu.writes() == []
+
+
+def test_plan_time_errors_are_located_the_same_from_the_config_cache(
+        account: Account, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second plan loads the config from the cache (which holds no locations): each
+    location is worked out from its file when the problem is printed."""
+    break_at_plan_time(account)
+    monkeypatch.chdir(account.base)
+    first = account.cli("plan", "-C", "config")
+    assert (account.root / CACHE_DIR / ENTRY).is_file()
+    again = account.cli("plan", "-C", "config")
+    assert (again.exit_code, again.stdout) == (1, "")
+    assert first.stderr.splitlines() == again.stderr.splitlines() == PLAN_TIME_ERRORS
 
 
 def test_debug_shows_a_traceback(account: Account) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from scsync.config import load_config
-from scsync.config.yamlfast import YamlProblem, load
+from scsync.config.yamlfast import MAX_DEPTH, YamlProblem, load, values
 from scsync.errors import ConfigError, Location
 from scsync.resources import Kind, ResourceKey
 
@@ -43,6 +44,29 @@ def test_positions_are_one_based_key_and_value() -> None:
     loaded = load("topics:\n  Care:\n    streams: [twitter/a]\n")
     assert loaded.positions[("topics", "Care", "streams")] == (3, 5, 3, 14)
     assert loaded.positions[("topics", "Care", "streams", 0)] == (3, 15, 3, 15)
+
+
+def _outcome(parse: Any, text: str) -> Any:
+    try:
+        return "ok", repr(parse(text))
+    except YamlProblem as exc:
+        return exc.message, exc.line, exc.col
+
+
+@pytest.mark.parametrize("text", [
+    "a: 1\nb: [x, {c: 0x1F, d: .inf, e: ~, f: Yes, g: ''}]\n",
+    "a: 1\nb: 2\na: 3\n", "1: a\n'1': b\n", "x: {true: 1, 'true': 2}\n",
+    "a: &x [1, 2]\nb: *x\n", "R&D: x\nR&D: y\n", "- &a [*a]\n",
+    "a: !!python/object x\n", "a: !foo [1]\n", "? [a]\n: b\n", "x: " + "9" * 5000 + "\n",
+    *("[" * depth + "1" + "]" * depth for depth in (MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1)),
+    *("".join(" " * i + "a:\n" for i in range(depth)) + " " * depth + tail
+      for depth in (MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1)
+      for tail in ("b: 1\n", "[x]\n", "? [x]\n" + " " * depth + ": 1\n")),
+])
+def test_values_without_a_source_map_are_those_of_load(text: str) -> None:
+    """The load's walk (no positions kept) gives the values and the refusals of the walk that
+    makes the source map, at the same line and column."""
+    assert _outcome(values, text) == _outcome(lambda t: load(t).data, text)
 
 
 def test_billion_laughs_is_refused_quickly() -> None:

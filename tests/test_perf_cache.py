@@ -222,3 +222,21 @@ def test_locations_are_worked_out_only_when_asked(account: Path, cached: bool,
                if isinstance(r.locations, Locations))
     assert [str(topic.location(p)) for p in ("previous_names[0]", "streams[3]", "")] == [
         "topics.yaml:4:22", "topics.yaml:10:9", "topics.yaml:3:3"]
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_template_is_located_in_its_rendered_text(account: Path, cached: bool,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A template keeps its rendered text, not a source map: a location asked for later is in
+    the rendered text (its second profile lies past the template's last line)."""
+    monkeypatch.chdir(account)
+    if cached:
+        cached_load(account, ())
+    config = cached_load(account, ()) if cached else load_config(account)
+    germany = config.desired[ResourceKey.of(Kind.PROFILE, "twitter/ClaraLinesDE")]
+    if not cached:
+        assert isinstance(germany.locations, Locations)
+        assert germany.locations.source.positions == {}
+    assert [str(germany.location(p)) for p in ("", "quick_replies[1].flow", "bio")] == [
+        "profiles/regional.yaml.j2:14:3", "profiles/regional.yaml.j2:21:33",
+        "profiles/regional.yaml.j2:17:10"]

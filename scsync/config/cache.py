@@ -185,8 +185,8 @@ def _config_of(plain: tuple[Any, ...], root: Path) -> Config:
         if plain_locations.__class__ is tuple:
             path, located = plain_locations
             source = sources.get(path)
-            if source is None:
-                source = sources[path] = Source(path, file=root / path)
+            if source is None:  # the path as shown, from where scsync runs (see ``cache_key``)
+                source = sources[path] = Source(path, file=Path(path))
             locations = Locations(kind, fields, previous, source, located)
         else:
             locations = {k: Location(*v) for k, v in plain_locations.items()}
