@@ -214,11 +214,9 @@ class _Loading:
         if obj is None:
             return
         resource = build(kind, name, obj, source)
-        existing = self.desired.get(resource.key)
-        if existing is not None:
+        existing = self.desired.setdefault(resource.key, resource)
+        if existing is not resource:
             self.problems.append(duplicate(existing, resource))
-        else:
-            self.desired[resource.key] = resource
 
     def unquoted_colour(self, kind: Kind, name: str, source: Source, base: tuple[Any, ...]) -> None:
         line = source.location((*base, "color"), at_key=True).line

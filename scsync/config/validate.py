@@ -83,7 +83,7 @@ def validate_object(kind: Kind, name: str, data: Any, source: Source, base: Path
     bad_key = key_problem(kind, name)
     where = address(kind, name)
     problems = [source.problem(bad_key, base, address=where, at_key=True)] if bad_key else []
-    model = model_for(kind, name)
+    model = model_for(kind, name) if obj is None else type(obj)
     if model is None:
         return None, problems
     if obj is None:
@@ -95,7 +95,7 @@ def validate_object(kind: Kind, name: str, data: Any, source: Source, base: Path
     if rules:
         problems += [source.problem(message, (*base, *_loc(path)), address=where, field=path)
                      for path, message in rules]
-    if getattr(obj, "lifecycle", None) is not None:
+    if obj.lifecycle is not None:  # type: ignore[attr-defined]  # (every model has one)
         problems += _ignore_problems(kind, model, obj, source, base, where)
     return (None if bad_key else obj), problems
 
