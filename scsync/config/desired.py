@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
 from scsync.config.locations import Locations
 from scsync.config.model_common import Strict
 from scsync.config.model_objects import ProfileGroup, Topic, User
@@ -20,17 +18,9 @@ from scsync.resources import SOCIAL_LINKS, Kind, Resource
 
 _NONE: frozenset[str] = frozenset()  # shared by every object that ignores no changes
 
-def plain(value: Any) -> Any:
-    """A model value as plain JSON-ready data."""
-    if isinstance(value, BaseModel):
-        return value.model_dump()
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
-
 
 def _profile_fields(obj: Strict) -> dict[str, Any]:
-    # the given fields (nested models whole), in the model's order: ``plain`` of each, in one call
+    # the given fields in the model's order, nested models as plain dicts, in one call
     return obj.model_dump(include=obj.model_fields_set, exclude=set(obj.not_settings))
 
 
