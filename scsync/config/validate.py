@@ -81,8 +81,8 @@ def validate_object(kind: Kind, name: str, data: Any, source: Source, base: Path
     """The validated model of one object and every problem found in it (``obj``: its model
     already validated by ``validate_models``)."""
     bad_key = key_problem(kind, name)
-    where = address(kind, name)
-    problems = [source.problem(bad_key, base, address=where, at_key=True)] if bad_key else []
+    problems = ([source.problem(bad_key, base, address=address(kind, name), at_key=True)]
+                if bad_key else [])
     model = model_for(kind, name) if obj is None else type(obj)
     if model is None:
         return None, problems
@@ -90,13 +90,14 @@ def validate_object(kind: Kind, name: str, data: Any, source: Source, base: Path
         try:
             obj = model.model_validate({} if data is None else data)
         except ValidationError as exc:
-            return None, problems + problems_of(exc, model, source, base, where)
+            return None, problems + problems_of(exc, model, source, base, address(kind, name))
     rules = obj.problems()
     if rules:
+        where = address(kind, name)
         problems += [source.problem(message, (*base, *_loc(path)), address=where, field=path)
                      for path, message in rules]
     if obj.lifecycle is not None:  # type: ignore[attr-defined]  # (every model has one)
-        problems += _ignore_problems(kind, model, obj, source, base, where)
+        problems += _ignore_problems(kind, model, obj, source, base, address(kind, name))
     return (None if bad_key else obj), problems
 
 
