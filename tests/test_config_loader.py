@@ -69,6 +69,31 @@ def test_values_without_a_source_map_are_those_of_load(text: str) -> None:
     assert _outcome(values, text) == _outcome(lambda t: load(t).data, text)
 
 
+def test_a_section_validated_in_one_pass_keeps_each_object_and_each_problem(
+        tmp_path: Path) -> None:
+    """Enough objects of one model are validated in one pass; when one of them is wrong, each is
+    validated on its own, and the problems are those of the wrong one, where they are."""
+    topics = "topics:\n" + "".join(
+        f"  T{i}:\n    searchkeywords: k{i}\n    streams: [twitter/Clara{i}]\n" for i in range(20))
+    config = load_config(make_config(tmp_path / "good", {"topics.yaml": topics}))
+    assert len(config.desired) == 20
+    assert config.desired[ResourceKey.of(Kind.TOPIC, "T7")].fields == {
+        "name": "T7", "searchkeywords": "k7",
+        "streams": [{"profile": "twitter/Clara7", "authorized": True}]}
+    bad = topics + "  T20:\n    searchkeywords: 5\n    streams: [twitter/x, twitter/X]\n"
+    with pytest.raises(ConfigError) as caught:
+        load_config(make_config(tmp_path / "bad", {"topics.yaml": bad}))
+    assert [str(problem) for problem in caught.value.problems] == [
+        "bad/topics.yaml:63:21: topic.T20 searchkeywords: expected text, got the number 5; quote "
+        "it to make it text"]
+    bad = topics + "  T20:\n    streams: [twitter/x, twitter/X]\n"
+    with pytest.raises(ConfigError) as caught:
+        load_config(make_config(tmp_path / "rule", {"topics.yaml": bad}))
+    assert [str(problem) for problem in caught.value.problems] == [
+        "rule/topics.yaml:63:26: topic.T20 streams[1]: twitter/X is listed twice in this topic "
+        "(also streams[0])"]
+
+
 def test_billion_laughs_is_refused_quickly() -> None:
     text = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
         f"{chr(97 + i)}: &{chr(97 + i)} [" + ", ".join(["*" + chr(96 + i)] * 9) + "]\n"

@@ -53,6 +53,9 @@ def settable_fields(kind: Kind, model: type[Strict]) -> list[str]:
     return [f for f in model.model_fields if f not in model.not_settings]
 
 
+_MANY = 16  # the fewest objects of one model validated in one pass
+
+
 @functools.cache
 def _many(model: type[Strict]) -> TypeAdapter[dict[str, Strict]]:
     return TypeAdapter(dict[str, model])  # type: ignore[valid-type]
@@ -60,8 +63,8 @@ def _many(model: type[Strict]) -> TypeAdapter[dict[str, Strict]]:
 
 def validate_models(kind: Kind, objects: dict[str, Any]) -> dict[str, Strict]:
     """The models of a section's objects (name -> data), validated in one pass per model: every
-    object of a model whose objects all validate (the others are left to ``validate_object``,
-    which tells their problems)."""
+    object of a model whose objects (at least ``_MANY``) all validate; the others are left to
+    ``validate_object``, which tells their problems."""
     groups: dict[type[Strict], dict[str, Any]] = {}
     for name, data in objects.items():
         model = model_for(kind, str(name))
@@ -69,6 +72,8 @@ def validate_models(kind: Kind, objects: dict[str, Any]) -> dict[str, Strict]:
             groups.setdefault(model, {})[str(name)] = {} if data is None else data
     found: dict[str, Strict] = {}
     for model, group in groups.items():
+        if len(group) < _MANY:
+            continue  # one by one: cheaper than making the model's adapter
         try:
             found.update(_many(model).validate_python(group))
         except ValidationError:
