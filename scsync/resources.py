@@ -209,6 +209,12 @@ class Resource:
             cached = self._key = (self.name, ResourceKey.of(self.kind, self.name))
         return cached[1]
 
+    def keyed(self, key: ResourceKey) -> Resource:
+        """This resource, its natural key given (what ``key`` would work out from the name: the
+        config cache stores it, so that a hit parses no name again)."""
+        self._key = (self.name, key)
+        return self
+
     @property
     def address(self) -> str:
         return address(self.kind, self.name)

@@ -190,11 +190,9 @@ def _config_of(plain: tuple[Any, ...], root: Path) -> Config:
             locations = Locations(kind, fields, previous, source, located)
         else:
             locations = {k: Location(*v) for k, v in plain_locations.items()}
-        resource = Resource(kind, name, fields, id_, frozenset(ignored) if ignored else _NONE,
-                            previous, locations)
         key = ResourceKey(kind, ident)  # the stored matching form of ``name``
-        resource._key = (name, key)  # what ``Resource.key`` would work out again
-        desired[key] = resource
+        desired[key] = Resource(kind, name, fields, id_, frozenset(ignored) if ignored else _NONE,
+                                previous, locations).keyed(key)
     problems = [Problem(message, _location(loc), address, field, warning)
                 for message, loc, address, field, warning in warnings]
     config = Config(root=root, settings=Settings.model_validate(settings_data), desired=desired,
