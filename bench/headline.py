@@ -259,6 +259,11 @@ def plan_figures(n: int, found: list[Pair]) -> list[Figure]:
     left = (f"start-up (a fresh interpreter importing what the plan imports): {_s(starts)}; "
             f"the platform's read floor (the plan's GETs by the least client): {_s(reads)}")
     figures += [
+        Figure(f"the start-up alone (a fresh interpreter importing what a plan imports) / "
+               f"octoDNS at {n:,}", _s(starts), _s(octo),
+               [st / o for st, o in zip(starts, octo, strict=True)], None,
+               "no plan can take less; a target below this ratio is below Python's start with "
+               "these libraries"),
         Figure(f"cold plan of {n:,}, less the start-up, PyYAML's C parser and the platform's "
                "read floor / octoDNS", _s(own_cold), _s(octo),
                [c / o for c, o in zip(own_cold, octo, strict=True)], targets[0],
