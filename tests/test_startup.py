@@ -78,6 +78,9 @@ def test_validate_imports_no_provider_planner_or_template_engine(tmp_path: Path)
     # no distribution offers a pydantic plugin: pydantic is spared its search through
     # importlib.metadata (startup.skip_pydantic_plugin_search)
     assert under(modules, ("importlib.metadata", "email", "zipfile")) == set()
+    # nothing it runs logs: no logging (the loader's debug record needs --debug, which imports
+    # and configures it)
+    assert under(modules, ("logging",)) == set()
 
 
 PLUGIN = """\
@@ -113,9 +116,18 @@ def test_an_installed_pydantic_plugin_is_still_loaded(tmp_path: Path) -> None:
     assert "Settings" in out.read_text(encoding="utf-8").split()
 
 
+def test_validate_with_debug_still_logs_the_load() -> None:
+    """``--debug`` configures logging, and the loader's debug record is shown."""
+    done = subprocess.run([sys.executable, "-m", "scsync", "--debug", "validate", "-C",
+                           str(EXAMPLE)], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "DEBUG scsync.config.loader: loaded 18 objects from" in done.stderr
+
+
 def test_validate_imports_jinja2_only_for_a_template() -> None:
     modules = imported("validate", "-C", str(EXAMPLE))
-    assert under(modules, NOT_FOR_VALIDATE) == set()
+    assert under(modules, (*NOT_FOR_VALIDATE, "logging")) == set()
     assert {"jinja2", "scsync.config.templates"} <= modules
 
 

@@ -8,9 +8,9 @@ them (sorted by place), or returns a ``Config``. Parse trees are dropped file by
 
 from __future__ import annotations
 
-import logging
 import os
 import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -43,10 +43,17 @@ from scsync.safefiles import (
     values_limit,
 )
 
-log = logging.getLogger(__name__)
-
 SECTIONS: dict[str, Kind] = {kind.config_section: kind for kind in Kind}
 _UNQUOTED_COLOUR = re.compile(r"^\s*(?:-\s+)?[\"']?color[\"']?\s*:\s*(#[0-9A-Za-z]*)")
+
+
+def _debug(message: str, *args: Any) -> None:
+    """A debug record, when ``logging`` is imported (``--debug`` imports and configures it): with
+    no ``logging`` imported there is no handler that could show it, and ``validate`` spares the
+    import (a few milliseconds of its start-up; tests/test_startup.py pins it)."""
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        logging.getLogger(__name__).debug(message, *args)
 
 
 def read_text(path: Path, shown: str, *, boundary: Path | None = None,
@@ -299,6 +306,6 @@ def load_config(root: Path, *, var_files: Sequence[Path] = ()) -> Config:
     errors = [p for p in loading.problems if not p.warning]
     if errors or settings is None:
         raise ConfigError(loading.problems)
-    log.debug("loaded %d objects from %s", len(loading.desired), root)
+    _debug("loaded %d objects from %s", len(loading.desired), root)
     warnings = sorted((p for p in loading.problems if p.warning), key=Problem.sort_key)
     return Config(root=root, settings=settings, desired=loading.desired, warnings=warnings)
