@@ -81,6 +81,8 @@ def test_validate_imports_no_provider_planner_or_template_engine(tmp_path: Path)
     # nothing it runs logs: no logging (the loader's debug record needs --debug, which imports
     # and configures it)
     assert under(modules, ("logging",)) == set()
+    # a section of fewer than validate._MANY objects per model needs no TypeAdapter
+    assert "pydantic.type_adapter" not in modules
 
 
 PLUGIN = """\

@@ -44,7 +44,8 @@ from scsync.safefiles import (
 )
 
 SECTIONS: dict[str, Kind] = {kind.config_section: kind for kind in Kind}
-_UNQUOTED_COLOUR = re.compile(r"^\s*(?:-\s+)?[\"']?color[\"']?\s*:\s*(#[0-9A-Za-z]*)")
+# patterns compiled on first use (re's cache): only a config with a problem needs them
+_UNQUOTED_COLOUR = r"^\s*(?:-\s+)?[\"']?color[\"']?\s*:\s*(#[0-9A-Za-z]*)"
 
 
 def _debug(message: str, *args: Any) -> None:
@@ -107,13 +108,13 @@ def parse(text: str, source: Source, strings: dict[str, str] | None = None) -> A
     return data
 
 
-_ANY_UNQUOTED_COLOUR = re.compile(r"[{,\s]color\s*:\s*(#[0-9A-Fa-f]+)")
+_ANY_UNQUOTED_COLOUR = r"[{,\s]color\s*:\s*(#[0-9A-Fa-f]+)"
 
 
 def _colour_hint(text: str, source: Source) -> Problem | None:
     """A syntax error caused by an unquoted colour in a flow mapping (``{color: #6A1B9A}``)."""
     for number, line in enumerate(text.splitlines(), start=1):
-        match = _ANY_UNQUOTED_COLOUR.search(" " + line)
+        match = re.search(_ANY_UNQUOTED_COLOUR, " " + line)
         if match:
             return source.at(f'quote the colour: write color: "{match.group(1)}" (unquoted, # '
                              "starts a YAML comment)", number, match.start(1))
@@ -227,7 +228,7 @@ class _Loading:
 
     def unquoted_colour(self, kind: Kind, name: str, source: Source, base: tuple[Any, ...]) -> None:
         line = source.location((*base, "color"), at_key=True).line
-        match = _UNQUOTED_COLOUR.match(source.raw_line(line))
+        match = re.match(_UNQUOTED_COLOUR, source.raw_line(line))
         if match and match.group(1):
             colour = match.group(1)
             self.problems.append(Problem(
