@@ -14,10 +14,12 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import click
-
 from scsync import __version__
+from scsync.gctools import frozen_after
 from scsync.startup import imported, skip_pydantic_plugin_search
+
+with frozen_after():  # click's objects live as long as the process: no collections over them
+    import click
 
 F = TypeVar("F", bound=Callable[..., Any])
 

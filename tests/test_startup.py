@@ -36,7 +36,8 @@ NOT_FOR_VALIDATE = ("scsync.providers", "scsync.plan", "scsync.ops", "scsync.con
 # error suggests close matches.)
 NOT_FOR_A_JSON_PLAN = ("jinja2", "ruamel", "openpyxl", "deepdiff", "scsync.ops",
                        "scsync.plan.render.view", "scsync.plan.render.filters")
-VERSION_MODULES = {"scsync", "scsync.cli", "scsync.startup"}
+# (scsync.gctools: click is imported with the cyclic collector paused, its objects then frozen)
+VERSION_MODULES = {"scsync", "scsync.cli", "scsync.gctools", "scsync.startup"}
 # --help lists the emulator's command group too (its short help is in its module)
 HELP_MODULES = VERSION_MODULES | {"scsync.emulator", "scsync.emulator.cli",
                                   "scsync.emulator.errors", "scsync.emulator.faults"}
