@@ -75,6 +75,7 @@ def echo_problems(problems: Iterable[Problem]) -> None:
 
 
 DEBUG_KEY, NO_COLOR_KEY = "scsync.debug", "scsync.no_color"
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
 def _set_global(key: str) -> Callable[[click.Context, click.Parameter, bool], None]:
@@ -84,6 +85,9 @@ def _set_global(key: str) -> Callable[[click.Context, click.Parameter, bool], No
             if key == DEBUG_KEY:
                 import logging
 
+                # configured here when ``main`` left logging alone (``validate --debug``); a no-op
+                # when it has configured it already
+                logging.basicConfig(format=LOG_FORMAT)
                 logging.getLogger().setLevel(logging.DEBUG)
     return store
 
@@ -206,7 +210,7 @@ def main(ctx: click.Context) -> None:
     import logging
 
     logging.basicConfig(level=logging.DEBUG if ctx.meta.get(DEBUG_KEY) else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+                        format=LOG_FORMAT)
 
 
 @main.command()

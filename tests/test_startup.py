@@ -119,11 +119,12 @@ def test_an_installed_pydantic_plugin_is_still_loaded(tmp_path: Path) -> None:
     assert "Settings" in out.read_text(encoding="utf-8").split()
 
 
-def test_validate_with_debug_still_logs_the_load() -> None:
-    """``--debug`` configures logging, and the loader's debug record is shown."""
-    done = subprocess.run([sys.executable, "-m", "scsync", "--debug", "validate", "-C",
-                           str(EXAMPLE)], capture_output=True, text=True, timeout=120,
-                          check=False)
+@pytest.mark.parametrize("args", [("--debug", "validate"), ("validate", "--debug")])
+def test_validate_with_debug_still_logs_the_load(args: tuple[str, ...]) -> None:
+    """``--debug``, before or after the command name, configures logging (``validate`` without
+    it imports none), and the loader's debug record is shown."""
+    done = subprocess.run([sys.executable, "-m", "scsync", *args, "-C", str(EXAMPLE)],
+                          capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "DEBUG scsync.config.loader: loaded 18 objects from" in done.stderr
 
