@@ -14,10 +14,12 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import click
-
 from scsync import __version__
+from scsync.gctools import frozen_after
 from scsync.startup import imported, skip_pydantic_plugin_search
+
+with frozen_after():  # click's objects live as long as the process: no collections over them
+    import click
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,6 +75,7 @@ def echo_problems(problems: Iterable[Problem]) -> None:
 
 
 DEBUG_KEY, NO_COLOR_KEY = "scsync.debug", "scsync.no_color"
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
 def _set_global(key: str) -> Callable[[click.Context, click.Parameter, bool], None]:
@@ -82,6 +85,9 @@ def _set_global(key: str) -> Callable[[click.Context, click.Parameter, bool], No
             if key == DEBUG_KEY:
                 import logging
 
+                # configured here when ``main`` left logging alone (``validate --debug``); a no-op
+                # when it has configured it already
+                logging.basicConfig(format=LOG_FORMAT)
                 logging.getLogger().setLevel(logging.DEBUG)
     return store
 
@@ -199,10 +205,12 @@ def var_files(func: F) -> F:
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """scsync: configuration as code for Qualtrics Social Connect."""
+    if ctx.invoked_subcommand == "validate" and not ctx.meta.get(DEBUG_KEY):
+        return  # logs nothing (no module it imports imports ``logging``): spared the import
     import logging
 
     logging.basicConfig(level=logging.DEBUG if ctx.meta.get(DEBUG_KEY) else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+                        format=LOG_FORMAT)
 
 
 @main.command()

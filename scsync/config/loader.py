@@ -8,9 +8,9 @@ them (sorted by place), or returns a ``Config``. Parse trees are dropped file by
 
 from __future__ import annotations
 
-import logging
 import os
 import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -43,10 +43,18 @@ from scsync.safefiles import (
     values_limit,
 )
 
-log = logging.getLogger(__name__)
-
 SECTIONS: dict[str, Kind] = {kind.config_section: kind for kind in Kind}
-_UNQUOTED_COLOUR = re.compile(r"^\s*(?:-\s+)?[\"']?color[\"']?\s*:\s*(#[0-9A-Za-z]*)")
+# patterns compiled on first use (re's cache): only a config with a problem needs them
+_UNQUOTED_COLOUR = r"^\s*(?:-\s+)?[\"']?color[\"']?\s*:\s*(#[0-9A-Za-z]*)"
+
+
+def _debug(message: str, *args: Any) -> None:
+    """A debug record, when ``logging`` is imported (``--debug`` imports and configures it): with
+    no ``logging`` imported there is no handler that could show it, and ``validate`` spares the
+    import (a few milliseconds of its start-up; tests/test_startup.py pins it)."""
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        logging.getLogger(__name__).debug(message, *args)
 
 
 def read_text(path: Path, shown: str, *, boundary: Path | None = None,
@@ -100,13 +108,13 @@ def parse(text: str, source: Source, strings: dict[str, str] | None = None) -> A
     return data
 
 
-_ANY_UNQUOTED_COLOUR = re.compile(r"[{,\s]color\s*:\s*(#[0-9A-Fa-f]+)")
+_ANY_UNQUOTED_COLOUR = r"[{,\s]color\s*:\s*(#[0-9A-Fa-f]+)"
 
 
 def _colour_hint(text: str, source: Source) -> Problem | None:
     """A syntax error caused by an unquoted colour in a flow mapping (``{color: #6A1B9A}``)."""
     for number, line in enumerate(text.splitlines(), start=1):
-        match = _ANY_UNQUOTED_COLOUR.search(" " + line)
+        match = re.search(_ANY_UNQUOTED_COLOUR, " " + line)
         if match:
             return source.at(f'quote the colour: write color: "{match.group(1)}" (unquoted, # '
                              "starts a YAML comment)", number, match.start(1))
@@ -220,7 +228,7 @@ class _Loading:
 
     def unquoted_colour(self, kind: Kind, name: str, source: Source, base: tuple[Any, ...]) -> None:
         line = source.location((*base, "color"), at_key=True).line
-        match = _UNQUOTED_COLOUR.match(source.raw_line(line))
+        match = re.match(_UNQUOTED_COLOUR, source.raw_line(line))
         if match and match.group(1):
             colour = match.group(1)
             self.problems.append(Problem(
@@ -299,6 +307,6 @@ def load_config(root: Path, *, var_files: Sequence[Path] = ()) -> Config:
     errors = [p for p in loading.problems if not p.warning]
     if errors or settings is None:
         raise ConfigError(loading.problems)
-    log.debug("loaded %d objects from %s", len(loading.desired), root)
+    _debug("loaded %d objects from %s", len(loading.desired), root)
     warnings = sorted((p for p in loading.problems if p.warning), key=Problem.sort_key)
     return Config(root=root, settings=settings, desired=loading.desired, warnings=warnings)

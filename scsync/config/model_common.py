@@ -132,10 +132,11 @@ Url = Annotated[str, AfterValidator(_url), Field(pattern=r"^https?://"),
                 in_schema(pattern=_URL.pattern)]
 Email = Annotated[str, AfterValidator(_email), in_schema(pattern=_EMAIL.pattern)]
 EMAIL_PATTERN = _EMAIL.pattern
+FlowId = Annotated[int, Field(ge=1)]
 class FlowById(Strict):
     """A flow given by its platform id, where the platform does not list flows by name."""
 
-    flow_id: Annotated[int, Field(ge=1)]
+    flow_id: FlowId
     """The flow's id on the platform."""
 
 

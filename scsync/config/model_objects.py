@@ -28,6 +28,9 @@ def _stream_form(value: Any) -> Any:
     return {"profile": value} if isinstance(value, str) else value
 
 
+# named here, not spelt out in each annotation (pydantic evaluates an annotation's text)
+ProfileNames = Annotated[list[ProfileName], in_schema(maxItems=MAX_GROUP_ITEMS)]
+GroupNames = Annotated[list[str], in_schema(maxItems=MAX_GROUP_ITEMS)]
 _OWNED_ONLY = "|".join(name for name, network in NETWORKS.items()
                        if not network.unauthorized_streams)
 
@@ -86,9 +89,9 @@ class ProfileGroup(Strict):
 
     color: Colour | None = None
     """The group's colour, a quoted hex colour."""
-    profiles: Annotated[list[ProfileName], in_schema(maxItems=MAX_GROUP_ITEMS)] = []
+    profiles: ProfileNames = []
     """Member profiles, NETWORK/HANDLE (resolved against the live account at plan time)."""
-    groups: Annotated[list[str], in_schema(maxItems=MAX_GROUP_ITEMS)] = []
+    groups: GroupNames = []
     """Member groups by name (groups in config or on the platform); no cycles."""
     previous_names: list[str] = []
     """Names this group had before: a rename, never delete + create."""

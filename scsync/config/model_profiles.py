@@ -74,6 +74,16 @@ AvatarJpeg = Annotated[Url, AfterValidator(_jpeg),
 Website = Annotated[Url, Field(max_length=256)]
 """A WhatsApp website or a Live Chat allowed domain: the platform stores at most 256
 characters."""
+# The field types are named here, not spelt out in each annotation: pydantic evaluates every
+# annotation's text when it creates a model class, and a name costs a fraction of an expression.
+QuickReplies = Annotated[list[FlowButton], Field(max_length=5)]
+Buttons = Annotated[list[FlowButton], Field(max_length=3)]
+"""Persistent menu buttons, quick replies of a Live Chat widget."""
+FacebookIceBreakers = Annotated[list[IceBreaker], Field(max_length=6)]
+InstagramIceBreakers = Annotated[list[IceBreaker], Field(max_length=4)]
+BusinessText = Annotated[NonBlank, Field(max_length=256)]
+BusinessEmail = Annotated[Email, Field(max_length=128)]
+Websites = Annotated[list[Website], Field(max_length=2)]
 
 
 class ProfileBase(Strict):
@@ -120,7 +130,7 @@ class TwitterProfile(ProfileBase):
     """Required to use custom profiles and the NPS/CSAT features."""
     welcome_message: Text | None = None
     """Shown to a customer who direct-messages the profile; quick replies need one."""
-    quick_replies: Annotated[list[FlowButton], Field(max_length=5)] | None = None
+    quick_replies: QuickReplies | None = None
     """At most 5 buttons offered with the welcome message, each a label and a flow."""
     quick_replies_on_every_message: list[FlowButton] | None = None
     """Quick replies attached to every outgoing message."""
@@ -145,11 +155,11 @@ class FacebookProfile(ProfileBase):
     """The page's privacy policy URL."""
     greeting_text: Text | None = None
     """The Messenger greeting shown before a conversation starts."""
-    ice_breakers: Annotated[list[IceBreaker], Field(max_length=6)] | None = None
+    ice_breakers: FacebookIceBreakers | None = None
     """At most 6 questions, each starting a flow; cannot be combined with get_started."""
     get_started: FlowName | None = None
     """The flow started by the Get Started button."""
-    persistent_menu: Annotated[list[FlowButton], Field(max_length=3)] | None = None
+    persistent_menu: Buttons | None = None
     """At most 3 menu buttons, each a label and a flow."""
     case_creation_rules: bool | None = None
     """Automatic case creation (sends a flow on every new case)."""
@@ -160,7 +170,7 @@ class InstagramProfile(ProfileBase):
 
     network_title: ClassVar[str] = "Instagram"
     network: ClassVar[str] = "instagram"
-    ice_breakers: Annotated[list[IceBreaker], Field(max_length=4)] | None = None
+    ice_breakers: InstagramIceBreakers | None = None
     """At most 4 questions, each starting a flow."""
 
 
@@ -173,15 +183,15 @@ class WhatsappProfile(ProfileBase):
     """The About text."""
     avatar_url: AvatarJpeg | None = None
     """A .jpg or .jpeg image URL (640x640, at most 63 KB recommended)."""
-    address: Annotated[NonBlank, Field(max_length=256)]
+    address: BusinessText
     """Required: the business address, at most 256 characters."""
-    description: Annotated[NonBlank, Field(max_length=256)]
+    description: BusinessText
     """Required: the business description, at most 256 characters."""
-    email: Annotated[Email, Field(max_length=128)] | None = None
+    email: BusinessEmail | None = None
     """The business e-mail address, at most 128 characters."""
     vertical: Vertical
     """Required: the WhatsApp Business industry code (AUTO, TRAVEL, ...; any letter case)."""
-    websites: Annotated[list[Website], Field(max_length=2)] | None = None
+    websites: Websites | None = None
     """At most 2 website URLs of at most 256 characters each."""
 
 
@@ -196,7 +206,7 @@ class LivechatProfile(ProfileBase):
     """The widget's avatar image URL."""
     send_flow_on_start: FlowName | None = None
     """The flow sent when a chat starts."""
-    quick_replies_on_every_message: Annotated[list[FlowButton], Field(max_length=3)] | None = None
+    quick_replies_on_every_message: Buttons | None = None
     """At most 3 quick replies attached to every outgoing message."""
 
 

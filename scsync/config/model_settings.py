@@ -14,6 +14,8 @@ from scsync.resources import Kind
 
 FORMAT_VERSION = 1
 Ownership_ = Literal["authoritative", "additive"]
+AdditiveOnly = Annotated[Ownership_, in_schema(const="additive")]
+"""What scsync cannot delete: only additive."""
 
 
 def _secret(value: str) -> str:
@@ -39,6 +41,15 @@ def _rate(value: str) -> str:
 # every ``${`` starts a well-formed reference (a literal secret is only a warning)
 Secret = Annotated[str, AfterValidator(_secret), in_schema(
     pattern=r"^(?:[^$]|\$(?!\{)|\$\{env:[A-Za-z_][A-Za-z0-9_]*\})*$")]
+# The field types are named here, not spelt out in each annotation: pydantic evaluates every
+# annotation's text when it creates a model class, and a name costs a fraction of an expression.
+BaseUrl = Annotated[str, AfterValidator(_base_url)]
+ApiVersion = Annotated[str, Field(pattern=r"^[0-9]{8}$")]
+Seconds = Annotated[float, Field(gt=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+"""A share (a rate, a ratio) from 0 to 1."""
+Count = Annotated[int, Field(ge=0)]
+RateLimit = Annotated[str, AfterValidator(_rate)]
 
 
 class SocialConnectProvider(Strict):
@@ -46,7 +57,7 @@ class SocialConnectProvider(Strict):
 
     type: Literal["socialconnect"]
     """The provider type."""
-    base_url: Annotated[str, AfterValidator(_base_url)] = "https://api.engagor.com"
+    base_url: BaseUrl = "https://api.engagor.com"
     """The API base URL of the account's data centre."""
     account_id: int
     """The account id."""
@@ -58,13 +69,13 @@ class SocialConnectProvider(Strict):
     """The OAuth client id, by reference: ${env:NAME}."""
     client_secret: Secret | None = None
     """The OAuth client secret, by reference: ${env:NAME}."""
-    version: Annotated[str, Field(pattern=r"^[0-9]{8}$")] | None = None
+    version: ApiVersion | None = None
     """Pins the API behaviour (YYYYMMDD)."""
-    timeout_s: Annotated[float, Field(gt=0)] = 30
+    timeout_s: Seconds = 30
     """Seconds before a call times out."""
     verify_tls: bool | str = True
     """Verify the server's TLS certificate (a path: against that CA bundle)."""
-    oauth_url: Annotated[str, AfterValidator(_base_url)] | None = None
+    oauth_url: BaseUrl | None = None
     """The web app's origin, where tokens are refreshed (default: derived from base_url)."""
     token_store: str | None = None
     """The file keeping refreshed tokens (default: in the user's cache directory; outside the
@@ -83,15 +94,15 @@ class SocialConnectProvider(Strict):
 class Faults(Strict):
     """Fault injection for the emulator (tests and soak runs)."""
 
-    error_rate: Annotated[float, Field(ge=0, le=1)] = 0
+    error_rate: Share = 0
     """Share of calls answered with a 500."""
-    drop_rate: Annotated[float, Field(ge=0, le=1)] = 0
+    drop_rate: Share = 0
     """Share of calls whose connection is dropped."""
-    lost_response_rate: Annotated[float, Field(ge=0, le=1)] = 0
+    lost_response_rate: Share = 0
     """Share of calls that take effect but whose response is lost."""
-    slow_rate: Annotated[float, Field(ge=0, le=1)] = 0
+    slow_rate: Share = 0
     """Share of calls delayed."""
-    latency_ms: Annotated[int, Field(ge=0)] = 0
+    latency_ms: Count = 0
     """Added latency per call."""
     seed: int | None = None
     """Random seed for reproducible faults."""
@@ -110,7 +121,7 @@ class EmulatorProvider(Strict):
     """Act as this fixture user (default: the first admin)."""
     account_id: int | None = None
     """The account id (default: the fixture's)."""
-    rate_limit: Annotated[str, AfterValidator(_rate)] | None = None
+    rate_limit: RateLimit | None = None
     """CALLS/SECONDS, such as 350/3600."""
     faults: Faults | None = None
     """Optional fault injection."""
@@ -128,11 +139,11 @@ class Ownership(Strict):
     """Topics: authoritative or additive."""
     profile_groups: Ownership_ = "additive"
     """Profile groups: authoritative or additive."""
-    profiles: Annotated[Ownership_, in_schema(const="additive")] = "additive"
+    profiles: AdditiveOnly = "additive"
     """Profiles cannot be deleted, so only additive."""
-    users: Annotated[Ownership_, in_schema(const="additive")] = "additive"
+    users: AdditiveOnly = "additive"
     """Users cannot be deleted, so only additive."""
-    flows: Annotated[Ownership_, in_schema(const="additive")] = "additive"
+    flows: AdditiveOnly = "additive"
     """Flows are read-only, so only additive."""
 
     def problems(self) -> list[tuple[str, str]]:
@@ -163,11 +174,11 @@ FormatVersion = Annotated[int, in_schema(const=FORMAT_VERSION)]
 class Safety(Strict):
     """Thresholds that refuse a plan touching too much (``--force`` lifts the ratios)."""
 
-    max_update_ratio: Annotated[float, Field(ge=0, le=1)] = 0.3
+    max_update_ratio: Share = 0.3
     """Largest share of existing objects one plan may update."""
-    max_delete_ratio: Annotated[float, Field(ge=0, le=1)] = 0.3
+    max_delete_ratio: Share = 0.3
     """Largest share of existing objects one plan may delete."""
-    min_existing: Annotated[int, Field(ge=0)] = 10
+    min_existing: Count = 10
     """Ratios apply only when at least this many objects exist."""
 
 

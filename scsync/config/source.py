@@ -8,7 +8,6 @@ from disk drops its text once loaded (``release``) and is read again for a locat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,19 +19,29 @@ if TYPE_CHECKING:  # the parser only when a map is needed
 RENDERED_NOTE = " (the line is in the rendered text)"
 
 
-@dataclass(slots=True)
 class Source:
     """A parsed file: ``path`` as shown to users, ``positions`` from the YAML walk (made on
     first use from ``text``, or from ``file`` once the text is released)."""
 
+    # a plain class, not a dataclass: creating a dataclass compiles its methods (~0.4 ms a start)
+    __slots__ = ("path", "positions", "template", "text", "file")
     path: str
-    positions: dict[Path_, Pos] = field(default_factory=dict)
-    template: bool = False
-    text: str | None = None
+    positions: dict[Path_, Pos]
+    template: bool
+    text: str | None
     """The text the values were parsed from (a template's rendered text), while kept."""
-    file: Path | None = None
+    file: Path | None
     """The file on disk whose text this is, when the map can be made again from it (not for a
     rendered template)."""
+
+    def __init__(self, path: str, positions: dict[Path_, Pos] | None = None,
+                 template: bool = False, text: str | None = None,
+                 file: Path | None = None) -> None:
+        self.path = path
+        self.positions = {} if positions is None else positions
+        self.template = template
+        self.text = text
+        self.file = file
 
     def release(self) -> None:
         """Drop the text and source map of a file that can be read again (see the module

@@ -93,15 +93,16 @@ def _width(value: Any) -> int:
     return len(value) if isinstance(value, str) else 0
 
 
-_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?[a-zA-Z%]")
-_FIELD_NUMBERS = re.compile(r"\d+")
+# compiled on first use (re's cache): only a template that formats text needs them
+_PERCENT_SPEC = r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?[a-zA-Z%]"
+_FIELD_NUMBERS = r"\d+"
 
 
 def _check_percent(fmt: str, args: Any) -> None:
     """``fmt % args`` must not pad or print past ``MAX_VALUE`` (``'%2000000000d' % 1``)."""
     values = args if isinstance(args, tuple) else (args,)
     total = len(fmt) + sum(size_of(v) for v in values)
-    for match in _PERCENT_SPEC.finditer(fmt):
+    for match in re.finditer(_PERCENT_SPEC, fmt):
         for group in match.groups():
             if group and group.isdigit():
                 total += int(group) if len(group) < 12 else MAX_VALUE + 1
@@ -112,7 +113,7 @@ def _check_percent(fmt: str, args: Any) -> None:
 
 def _check_spec(spec: str) -> None:
     """A ``format`` spec (``>2000000000``, ``.2000000000f``) must not pad past ``MAX_VALUE``."""
-    for number in _FIELD_NUMBERS.findall(spec):
+    for number in re.findall(_FIELD_NUMBERS, spec):
         _refuse_if(int(number) if len(number) < 12 else MAX_VALUE + 1, "format")
 
 

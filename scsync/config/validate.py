@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from scsync.config.diagnose import field_path, problems_of, suggest
 from scsync.config.handles import profile_name_problem
@@ -19,6 +19,9 @@ from scsync.config.source import Source
 from scsync.config.yamlfast import Path_
 from scsync.errors import Problem
 from scsync.resources import SOCIAL_LINKS, Kind, address
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 _EMAIL_KEY = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 _OBJECT_MODELS: dict[Kind, type[Strict]] = {
@@ -58,6 +61,8 @@ _MANY = 16  # the fewest objects of one model validated in one pass
 
 @functools.cache
 def _many(model: type[Strict]) -> TypeAdapter[dict[str, Strict]]:
+    from pydantic import TypeAdapter  # here: only a section of _MANY objects of a model needs it
+
     return TypeAdapter(dict[str, model])  # type: ignore[valid-type]
 
 

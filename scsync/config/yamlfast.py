@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
 import yaml
@@ -149,12 +148,17 @@ def _scalar(node: yaml.ScalarNode) -> Any:
                       mark.line + 1, mark.column + 1)
 
 
-@dataclass(slots=True)
 class Loaded:
     """One document as plain values, and where each path's key and value are."""
 
+    # a plain class, not a dataclass: creating a dataclass compiles its methods (~0.5 ms a start)
+    __slots__ = ("data", "positions")
     data: Any
     positions: dict[Path_, Pos]
+
+    def __init__(self, data: Any, positions: dict[Path_, Pos]) -> None:
+        self.data = data
+        self.positions = positions
 
 
 class _Walker:
