@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from scsync import gctools
 from scsync.config import secrets
@@ -53,9 +53,8 @@ def load(root: Path, *, var_files: Sequence[Path] = (), cache: bool = False) -> 
     return load_config(root, var_files=var_files)
 
 
-# The result types are a named tuple and plain classes, not dataclasses: creating a dataclass
-# compiles its methods, ~0.3-0.6 ms each at every start (``validate`` needs only ``Validated``).
-class Validated(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Validated:
     """The result of validating one account directory."""
 
     root: Path
@@ -124,7 +123,7 @@ def config_schema() -> str:
 
 # -- live operations -------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)  # immutable: the default of many functions' ``hooks``
+@dataclass(frozen=True, slots=True)
 class Hooks:
     """How a long operation reports to its caller: rate-limit waits and notices (the CLI's
     console), and the longest wait for a rate-limit reset before giving up."""
@@ -223,18 +222,14 @@ def plan_options(config: Config, *, force: bool = False,
                        force=force, targets=list(targets), config_digest=config.digest())
 
 
+@dataclass(slots=True)
 class Planned:
     """A plan with what made it: the config, the live state, and plan-time warnings."""
 
-    __slots__ = ("config", "plan", "live", "warnings")
     config: Config
     plan: Plan
     live: LiveState
     warnings: list[Problem]
-
-    def __init__(self, config: Config, plan: Plan, live: LiveState,
-                 warnings: list[Problem]) -> None:
-        self.config, self.plan, self.live, self.warnings = config, plan, live, warnings
 
 
 @contextmanager
@@ -304,47 +299,35 @@ def plan(root: Path, *, var_files: Sequence[Path] = (), force: bool = False,
                                  live_snapshot=live_snapshot, now=now)
 
 
+@dataclass(slots=True)
 class ApplyRun:
     """How to execute an approved plan: progress callback, cancel event, parallelism."""
 
-    __slots__ = ("progress", "stop", "parallelism")
-    progress: Callable[[ProgressEvent], None] | None
-    stop: threading.Event | None
-    parallelism: int
-
-    def __init__(self, progress: Callable[[ProgressEvent], None] | None = None,
-                 stop: threading.Event | None = None, parallelism: int = 1) -> None:
-        self.progress, self.stop, self.parallelism = progress, stop, parallelism
+    progress: Callable[[ProgressEvent], None] | None = None
+    stop: threading.Event | None = None
+    parallelism: int = 1
 
 
+@dataclass(slots=True)
 class Applied:
     """The outcome of an apply: the plan executed, its ledger, the closing message, and drift
     (objects someone else changed while it ran: notices, not failures)."""
 
-    __slots__ = ("plan", "ledger", "message", "drift")
     plan: Plan
     ledger: Ledger | None
     message: str
     drift: list[str]
 
-    def __init__(self, plan: Plan, ledger: Ledger | None, message: str,
-                 drift: list[str]) -> None:
-        self.plan, self.ledger, self.message, self.drift = plan, ledger, message, drift
 
-
+@dataclass(slots=True)
 class PendingApply:
     """A plan ready to apply: planned now, or a saved plan that passed every check; its provider
     session is open and the account's apply lock held until the ``prepare_apply`` block ends.
     The caller shows it, asks whoever must approve, then calls ``apply``."""
 
-    __slots__ = ("planned", "done", "provider")
     planned: Planned
     done: dict[str, str | None]
     provider: Provider
-
-    def __init__(self, planned: Planned, done: dict[str, str | None],
-                 provider: Provider) -> None:
-        self.planned, self.done, self.provider = planned, done, provider
 
     @property
     def refusal(self) -> SafetyError | None:
