@@ -1,6 +1,7 @@
 """The benchmark's generated account: its config validates, its fixture seeds the emulator, and a
 plan of one against the other finds exactly the changes the generator made; plus the bench's
-own helpers (octoDNS zone files, row tables, the doc block, subprocess measurement)."""
+own helpers (octoDNS zone files, row tables, the doc block, subprocess measurement, the
+read floor and the start-up baseline)."""
 
 from __future__ import annotations
 
@@ -100,3 +101,33 @@ def test_measure_reports_the_childs_own_peak_memory_and_exit_code() -> None:
     assert big.peak_rss_mb >= 80
     small = measure([sys.executable, "-c", "pass"])
     assert small.peak_rss_mb < 30 and small.returncode == 0
+
+
+def test_the_read_floor_makes_exactly_the_plans_gets(account: Generated, tmp_path: Path) -> None:
+    """``paged_read_s`` sends what a plan of the account reads: ``/me``, ``/me/accounts`` and
+    every page of the six lists, no more (the emulator's own call log counts them)."""
+    from bench.baselines import paged_read_s
+    from bench.plan import emulator, emulator_reads, read_floor
+
+    with emulator(tmp_path / "platform.db", account.fixture) as server:
+        emulator_reads(server.base_url, clear=True)
+        assert paged_read_s(server.base_url, server.token) > 0
+        assert emulator_reads(server.base_url) == read_floor(account.fixture)
+
+
+def _imported_by(statement: str) -> list[str]:
+    """The modules a fresh interpreter imports for ``statement``, beyond a bare start."""
+    from bench.headline import PYTHON
+
+    probe = "import sys; before = set(sys.modules); {}; print(*sorted(set(sys.modules) - before))"
+    done = measure([str(PYTHON), "-c", probe.format(statement)])
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_the_start_up_baseline_imports_the_listed_modules_and_refuses_any_other() -> None:
+    from bench.headline import start_of
+
+    assert start_of(_imported_by("import json")).returncode == 0
+    with pytest.raises(RuntimeError, match="FAILED json "):  # json.decoder is not listed
+        start_of(["json"])
