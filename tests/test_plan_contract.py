@@ -250,20 +250,22 @@ def test_issue20_2_an_unverified_public_page_fails_its_topic_alone(tmp_path: Pat
     assert "Apply failed: 2 done, 1 failed." in applied.stdout
 
 
+def swap_account(tmp_path: Path) -> Small:
+    """Live B holds A; config swaps them: A holds B, B holds nothing."""
+    return small_account(tmp_path, {"profile_groups": {"A": {"groups": ["B"]},
+                                                       "B": {"groups": []}}},
+                         profile_groups=[{"id": 1, "name": "A", "profiles": []},
+                                         {"id": 2, "name": "B", "profiles": [], "groups": [1]}])
+
+
 def test_swapping_which_group_holds_which_releases_first(tmp_path: Path) -> None:
-    small = small_account(tmp_path, {"profile_groups": {"A": {"groups": ["B"]},
-                                                        "B": {"groups": []}}},
-                          profile_groups=[{"id": 1, "name": "A", "profiles": []},
-                                          {"id": 2, "name": "B", "profiles": [], "groups": [1]}])
+    small = swap_account(tmp_path)
     assert converges(small) == [("POST", "/1001/settings/profilegroup/2"),
                                 ("POST", "/1001/settings/profilegroup/1")]
 
 
 def test_a_swap_whose_release_is_left_out_by_target_is_refused(tmp_path: Path) -> None:
-    small = small_account(tmp_path, {"profile_groups": {"A": {"groups": ["B"]},
-                                                        "B": {"groups": []}}},
-                          profile_groups=[{"id": 1, "name": "A", "profiles": []},
-                                          {"id": 2, "name": "B", "profiles": [], "groups": [1]}])
+    small = swap_account(tmp_path)
     result = small.plan("--target", "profile_group.A")
     assert (result.exit_code, result.stderr.splitlines()) == (1, [
         "profile_groups.yaml:4:5: profile_group.A groups: this change of members makes a group "
