@@ -211,3 +211,23 @@ def test_every_problem_in_every_file_is_collected(tmp_path: Path) -> None:
         "c.yaml:2:1: not valid YAML: did not find expected node content (while parsing a flow "
         "node)",
     ]
+
+
+def test_a_released_file_is_read_again_for_a_location_or_located_at_its_start(
+        tmp_path: Path) -> None:
+    """A location asked after the load reads the file again; a file gone or no longer YAML by
+    then is located at its start instead of failing the plan."""
+    from scsync.config.source import Source
+
+    path = tmp_path / "topics.yaml"
+    path.write_text("topics:\n  Care:\n    searchkeywords: care\n", encoding="utf-8")
+    source = Source("topics.yaml", file=path)
+    source.release()
+    assert source.location(("topics", "Care", "searchkeywords")) == Location("topics.yaml", 3, 21)
+    for broken in ("gone", "topics: [unclosed\n"):
+        source = Source("topics.yaml", file=path)
+        if broken == "gone":
+            path.unlink()
+        else:
+            path.write_text(broken, encoding="utf-8")
+        assert source.location(("topics", "Care")) == Location("topics.yaml", 1, 1)
